@@ -1,0 +1,176 @@
+//go:build netbsd
+
+package sysctl
+
+import (
+	"errors"
+	"strings"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// System returns the running kernel's sysctl variables.
+//
+// Names are resolved with NetBSD's CTL_QUERY, one level at a time, so that a
+// missing node is ENOENT (x/sys/unix's own resolver reports it as EINVAL) and
+// a node's children can be listed.
+func System() Reader { return netbsdReader{} }
+
+type netbsdReader struct{}
+
+// From NetBSD's <sys/sysctl.h>; x/sys/unix does not export them.
+const (
+	ctlTypeMask = 0x0000000f
+	ctlTypeNode = 1
+)
+
+func (netbsdReader) Raw(name string) ([]byte, error) {
+	mib, kind, err := resolve(name)
+	if err != nil {
+		return nil, &Error{Op: "read", Name: name, Err: err}
+	}
+	if kind == ctlTypeNode {
+		return nil, &Error{Op: "read", Name: name, Err: syscall.EISDIR}
+	}
+	b, err := readMIB(mib)
+	if err != nil {
+		return nil, &Error{Op: "read", Name: name, Err: err}
+	}
+	return b, nil
+}
+
+func (netbsdReader) Children(name string) ([]string, error) {
+	var mib []int32
+	if name != "" {
+		var kind uint32
+		var err error
+		mib, kind, err = resolve(name)
+		if err != nil {
+			return nil, &Error{Op: "list", Name: name, Err: err}
+		}
+		if kind != ctlTypeNode {
+			return nil, &Error{Op: "list", Name: name, Err: syscall.ENOTDIR}
+		}
+	}
+	nodes, err := queryNodes(mib)
+	if err != nil {
+		return nil, &Error{Op: "list", Name: name, Err: err}
+	}
+	names := make([]string, 0, len(nodes))
+	for i := range nodes {
+		names = append(names, nodeName(&nodes[i]))
+	}
+	return names, nil
+}
+
+// resolve turns a dotted name into a MIB and the node's type.
+func resolve(name string) ([]int32, uint32, error) {
+	if name == "" {
+		return nil, 0, syscall.ENOENT
+	}
+	parts := strings.Split(name, ".")
+	if len(parts) > unix.CTL_MAXNAME {
+		return nil, 0, syscall.ENAMETOOLONG
+	}
+	var mib []int32
+	var kind uint32 = ctlTypeNode
+	for _, part := range parts {
+		if kind != ctlTypeNode {
+			return nil, 0, syscall.ENOTDIR
+		}
+		nodes, err := queryNodes(mib)
+		if err != nil {
+			return nil, 0, err
+		}
+		found := false
+		for i := range nodes {
+			if nodeName(&nodes[i]) == part {
+				mib = append(mib, nodes[i].Num)
+				kind = nodes[i].Flags & ctlTypeMask
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil, 0, syscall.ENOENT
+		}
+	}
+	return mib, kind, nil
+}
+
+// queryNodes lists the nodes below mib (the top level for an empty mib).
+func queryNodes(mib []int32) ([]unix.Sysctlnode, error) {
+	q := append(append(make([]int32, 0, len(mib)+1), mib...), unix.CTL_QUERY)
+	qnode := unix.Sysctlnode{Flags: unix.SYSCTL_VERS_1}
+	qp := (*byte)(unsafe.Pointer(&qnode))
+	qsize := unsafe.Sizeof(qnode)
+	size := unsafe.Sizeof(unix.Sysctlnode{})
+	var n uintptr
+	if err := rawSysctl(q, nil, &n, qp, qsize); err != nil {
+		return nil, err
+	}
+	// Nodes can appear between the two calls (a driver attaching):
+	// leave room for a few and retry if even that is too small.
+	for range 4 {
+		nodes := make([]unix.Sysctlnode, n/size+4)
+		n = uintptr(len(nodes)) * size
+		err := rawSysctl(q, (*byte)(unsafe.Pointer(&nodes[0])), &n, qp, qsize)
+		if errors.Is(err, syscall.ENOMEM) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return nodes[:n/size], nil
+	}
+	return nil, syscall.ENOMEM
+}
+
+// readMIB reads a leaf's value, growing the buffer if the value grew
+// between asking its size and reading it.
+func readMIB(mib []int32) ([]byte, error) {
+	var n uintptr
+	if err := rawSysctl(mib, nil, &n, nil, 0); err != nil {
+		return nil, err
+	}
+	for range 4 {
+		buf := make([]byte, n+16)
+		n = uintptr(len(buf))
+		err := rawSysctl(mib, &buf[0], &n, nil, 0)
+		if errors.Is(err, syscall.ENOMEM) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return buf[:n], nil
+	}
+	return nil, syscall.ENOMEM
+}
+
+func nodeName(n *unix.Sysctlnode) string {
+	var b strings.Builder
+	for _, c := range n.Name {
+		if c == 0 {
+			break
+		}
+		b.WriteByte(byte(c))
+	}
+	return b.String()
+}
+
+func rawSysctl(mib []int32, old *byte, oldlen *uintptr, new *byte, newlen uintptr) error {
+	var mp unsafe.Pointer
+	if len(mib) > 0 {
+		mp = unsafe.Pointer(&mib[0])
+	}
+	_, _, e := unix.Syscall6(unix.SYS___SYSCTL, uintptr(mp), uintptr(len(mib)),
+		uintptr(unsafe.Pointer(old)), uintptr(unsafe.Pointer(oldlen)),
+		uintptr(unsafe.Pointer(new)), newlen)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
