@@ -1,0 +1,72 @@
+// Package detect holds the things that say "the VM generation ID may have
+// changed": a poll timer, the kernel log (/dev/kmsg), ACPI interrupt
+// counters (GPE, GED) and the kernel's NEW_VMGENID uevent.
+//
+// A detector knows nothing of what to do about a change. It only calls its
+// notify function; the daemon then checks (reads the ID, compares) and
+// decides. Detectors may fire spuriously (QEMU notifies after every
+// restore, counters move for unrelated events, a poll fires every tick),
+// and several may fire for the same change: the daemon's check, not the
+// detector, decides whether anything changed.
+//
+// One detector, the kernel log, also counts the VM forks the kernel itself
+// recognised since boot (ForkCounter). That count is the only change
+// evidence on guests where the ID cannot be read (Firecracker has no
+// /dev/mem).
+package detect
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Detector is one source of "maybe changed" signals.
+type Detector interface {
+	// Name names the detector for messages: "poll", "kmsg", "gpe05", …
+	Name() string
+	// Run watches until ctx is done or the detector cannot go on, calling
+	// notify for every possible change. notify must not block for long;
+	// Run never calls it concurrently with itself. Run returns nil when
+	// ctx is done, and an error when it had to stop for another reason.
+	Run(ctx context.Context, notify func(Signal)) error
+}
+
+// Signal is one "maybe changed" notification.
+type Signal struct {
+	// Detector is the Name of the detector that fired.
+	Detector string
+	// Reason says what it saw, for logs and events ("gpe05 count 3 -> 4").
+	Reason string
+	// KernelTime is when the kernel recorded the event, as time since
+	// boot (the kmsg timestamp); zero when the detector has no such time.
+	KernelTime time.Duration
+}
+
+// ForkCount is a count of the VM forks the kernel recognised since boot.
+type ForkCount struct {
+	// Forks is the number of fork notices seen since boot.
+	Forks uint64
+	// Lost counts the times records were lost before they could be read
+	// (the kernel log ring buffer wrapped or overflowed): each loss may
+	// have hidden a fork. Zero means Forks is exact.
+	Lost uint64
+}
+
+// Exact reports whether Forks is the exact number of forks since boot.
+func (c ForkCount) Exact() bool { return c.Lost == 0 }
+
+// ForkCounter is implemented by detectors that count the VM forks the
+// kernel itself recognised (it compared the old and new IDs). The count
+// rises exactly when the ID changed, so the daemon uses it to decide when
+// it cannot read the ID.
+type ForkCounter interface {
+	Detector
+	// ForkCount returns the count so far. It is safe to call concurrently
+	// with Run.
+	ForkCount() ForkCount
+}
+
+// ErrUnsupported is returned by constructors of detectors that do not exist
+// on this operating system.
+var ErrUnsupported = errors.New("detector not supported on this operating system")
