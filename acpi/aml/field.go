@@ -1,0 +1,226 @@
+package aml
+
+import (
+	"errors"
+	"fmt"
+)
+
+// regionSpaceNames names the operation region address spaces.
+var regionSpaceNames = map[byte]string{
+	0: "SystemMemory", 1: "SystemIO", 2: "PCI_Config", 3: "EmbeddedControl", 4: "SMBus",
+	5: "SystemCMOS", 6: "PciBarTarget", 7: "IPMI", 8: "GeneralPurposeIO", 9: "GenericSerialBus",
+	0x0A: "PCC", 0x7F: "FFixedHW", 0xFF: "DataTable",
+}
+
+func spaceName(s byte) string {
+	if n, ok := regionSpaceNames[s]; ok {
+		return n
+	}
+	return fmt.Sprintf("address space 0x%02X", s)
+}
+
+// accessBytes is the access width in bytes for a field AccessType.
+func accessBytes(a byte) uint64 {
+	switch a {
+	case 2:
+		return 2
+	case 3:
+		return 4
+	case 4:
+		return 8
+	}
+	return 1
+}
+
+// regionBounds evaluates (once) the region's offset and length.
+func (in *interp) regionBounds(rn *Node) (base, length uint64, err error) {
+	ri := rn.region
+	if ri.resolved {
+		return ri.base, ri.length, nil
+	}
+	if ri.offTerm == nil {
+		return 0, 0, fmt.Errorf("%w: %s region %s", ErrUnsupported, spaceName(ri.space), rn.Path())
+	}
+	f := &frame{scope: ri.scope}
+	if base, err = in.evalInt(ri.offTerm, f); err != nil {
+		return 0, 0, fmt.Errorf("offset of region %s: %w", rn.Path(), err)
+	}
+	if length, err = in.evalInt(ri.lenTerm, f); err != nil {
+		return 0, 0, fmt.Errorf("length of region %s: %w", rn.Path(), err)
+	}
+	ri.base, ri.length, ri.resolved = base, length, true
+	return base, length, nil
+}
+
+// readField reads a field unit of a SystemMemory operation region through
+// Options.Memory: an Integer if it fits, else a Buffer.
+func (in *interp) readField(n *Node) (Object, error) {
+	fi := n.field
+	if fi.kind != opField {
+		return nil, fmt.Errorf("%w: reading %s of %s", ErrUnsupported, opLabel(fi.kind), n.Path())
+	}
+	rn := followAlias(in.ns, in.ns.resolve(fi.scope, fi.region))
+	if rn == nil {
+		return nil, fmt.Errorf("%w: region %s of field %s", ErrNotFound, fi.region, n.Path())
+	}
+	if rn.kind != KindRegion {
+		return nil, fmt.Errorf("field %s: %s is a %s, not an OperationRegion", n.Path(), rn.Path(), rn.kind)
+	}
+	if rn.region.space != 0 {
+		return nil, fmt.Errorf("%w: field %s is in %s region %s; only SystemMemory is read",
+			ErrUnsupported, n.Path(), spaceName(rn.region.space), rn.Path())
+	}
+	base, length, err := in.regionBounds(rn)
+	if err != nil {
+		return nil, err
+	}
+	if fi.bitWidth == 0 {
+		return nil, fmt.Errorf("field %s has zero width", n.Path())
+	}
+	ab := accessBytes(fi.access)
+	startByte := fi.bitOffset / 8 / ab * ab
+	endByte := (fi.bitOffset + fi.bitWidth + 7) / 8
+	endByte = (endByte + ab - 1) / ab * ab
+	if endByte-startByte > maxFieldBytes {
+		return nil, fmt.Errorf("%w: field %s is %d bits wide (limit %d bytes)", ErrTooLarge, n.Path(), fi.bitWidth, maxFieldBytes)
+	}
+	if endByte > length {
+		return nil, fmt.Errorf("field %s (bytes 0x%x-0x%x) lies outside region %s (0x%x bytes)", n.Path(), startByte, endByte, rn.Path(), length)
+	}
+	addr := base + startByte
+	if addr < base || addr+(endByte-startByte) < addr {
+		return nil, fmt.Errorf("field %s: address overflows", n.Path())
+	}
+	mem := in.ns.opts.Memory
+	if mem == nil {
+		return nil, fmt.Errorf("field %s is in SystemMemory at 0x%x: no memory reader given (Options.Memory)", n.Path(), addr)
+	}
+	buf := make([]byte, endByte-startByte)
+	if err := mem.ReadPhys(addr, buf); err != nil {
+		return nil, fmt.Errorf("field %s: reading %d bytes at physical address 0x%x: %w", n.Path(), len(buf), addr, err)
+	}
+	return in.extractBits(buf, fi.bitOffset-startByte*8, fi.bitWidth), nil
+}
+
+// extractBits returns width bits of buf starting at bit off: an Integer if
+// they fit the namespace's integer width, else a Buffer.
+func (in *interp) extractBits(buf []byte, off, width uint64) Object {
+	if width <= uint64(in.ns.IntegerWidth()) {
+		var v uint64
+		for i := uint64(0); i < width; i++ {
+			b := off + i
+			if buf[b/8]>>(b%8)&1 != 0 {
+				v |= 1 << i
+			}
+		}
+		return Integer(v)
+	}
+	out := make(Buffer, (width+7)/8)
+	for i := uint64(0); i < width; i++ {
+		b := off + i
+		if buf[b/8]>>(b%8)&1 != 0 {
+			out[i/8] |= 1 << (i % 8)
+		}
+	}
+	return out
+}
+
+// bindBufferField evaluates the source buffer, index and width of a buffer
+// field in frame f.
+func (in *interp) bindBufferField(bf *bufferField, f *frame) error {
+	src, err := in.eval(bf.srcTerm, f)
+	if err != nil {
+		return err
+	}
+	if src, err = in.deref(src); err != nil {
+		return err
+	}
+	buf, ok := src.(Buffer)
+	if !ok {
+		return fmt.Errorf("buffer field source is a %s, not a Buffer", typeName(src))
+	}
+	idx, err := in.evalInt(bf.idxTerm, f)
+	if err != nil {
+		return err
+	}
+	var off, width uint64
+	switch bf.op {
+	case opCreateBit:
+		off, width = idx, 1
+	case opCreateByte:
+		off, width = idx*8, 8
+	case opCreateWord:
+		off, width = idx*8, 16
+	case opCreateDWord:
+		off, width = idx*8, 32
+	case opCreateQWord:
+		off, width = idx*8, 64
+	case opCreateField:
+		off = idx
+		if width, err = in.evalInt(bf.bitsTerm, f); err != nil {
+			return err
+		}
+	}
+	if idx > 1<<40 || width == 0 || width > 8*maxFieldBytes || off+width > uint64(len(buf))*8 {
+		return fmt.Errorf("buffer field of %d bits at bit %d does not fit a %d-byte buffer", width, off, len(buf))
+	}
+	bf.buf, bf.bitOff, bf.bitWidth, bf.bound = buf, off, width, true
+	return nil
+}
+
+func (in *interp) boundField(n *Node) (*bufferField, error) {
+	bf := n.bfield
+	if !bf.bound {
+		if err := in.bindBufferField(bf, &frame{scope: bf.scope}); err != nil {
+			return nil, fmt.Errorf("buffer field %s: %w", n.Path(), err)
+		}
+	}
+	return bf, nil
+}
+
+func (in *interp) readBufferField(n *Node) (Object, error) {
+	bf, err := in.boundField(n)
+	if err != nil {
+		return nil, err
+	}
+	return in.extractBits(bf.buf, bf.bitOff, bf.bitWidth), nil
+}
+
+// writeBufferField writes into the buffer a buffer field was created on
+// (memory of the evaluator, never physical memory).
+func (in *interp) writeBufferField(n *Node, v Object) error {
+	bf, err := in.boundField(n)
+	if err != nil {
+		return err
+	}
+	var src []byte
+	if bf.bitWidth <= 64 {
+		i, err := in.toInt(v)
+		if err != nil {
+			return err
+		}
+		var b [8]byte
+		for k := 0; k < 8; k++ {
+			b[k] = byte(i >> (8 * k))
+		}
+		src = b[:]
+	} else {
+		b, err := in.toBuffer(v)
+		if err != nil {
+			return err
+		}
+		src = b
+	}
+	for i := uint64(0); i < bf.bitWidth; i++ {
+		var bit byte
+		if i/8 < uint64(len(src)) {
+			bit = src[i/8] >> (i % 8) & 1
+		}
+		d := bf.bitOff + i
+		if d/8 >= uint64(len(bf.buf)) {
+			return errors.New("buffer field outside its buffer")
+		}
+		bf.buf[d/8] = bf.buf[d/8]&^(1<<(d%8)) | bit<<(d%8)
+	}
+	return nil
+}

@@ -1,0 +1,328 @@
+package aml
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Load builds a namespace from definition blocks: the DSDT first, then the
+// SSDTs, as acpi.DefinitionBlocks orders them. The first block's Revision
+// sets the integer width (below 2: 32 bits).
+//
+// Named objects are created as the AML declares them; method bodies are
+// decoded only when they run. Code outside methods (module-level If, Store,
+// …) is decoded and skipped, not run. A block that cannot be decoded
+// stops Load with an *Error naming the table, the offset and the opcode.
+// Duplicate definitions and Scopes opened on undefined names are tolerated
+// and listed in Warnings.
+func Load(blocks []Block, opts Options) (ns *Namespace, err error) {
+	ns = newNamespace(opts)
+	if len(blocks) > 0 && blocks[0].Revision == 1 {
+		ns.intMask = 0xFFFFFFFF
+	}
+	for i := range blocks {
+		if err := ns.loadBlock(&blocks[i]); err != nil {
+			return nil, err
+		}
+	}
+	return ns, nil
+}
+
+func (ns *Namespace) loadBlock(b *Block) (err error) {
+	blk := &blockInfo{table: b.Table, aml: b.AML, base: b.Base}
+	in := ns.newInterp()
+	defer func() {
+		if r := recover(); r != nil {
+			err = &Error{Table: b.Table, Err: fmt.Errorf("%w: panic while loading: %v", errInternal, r)}
+		}
+	}()
+	p := newParser(in, blk, 0, len(blk.aml), ns.root)
+	return p.loadTermList(len(blk.aml), ns.root)
+}
+
+// loadTermList walks a term list outside any method, declaring named objects.
+func (p *parser) loadTermList(end int, scope *Node) error {
+	saved, savedScope := p.end, p.scope
+	p.end, p.scope = end, scope
+	defer func() { p.end, p.scope = saved, savedScope }()
+	for p.pos < end {
+		start := p.pos
+		op := uint16(p.aml[p.pos])
+		if op == opExtPrefix && p.pos+1 < end {
+			op = op<<8 | uint16(p.aml[p.pos+1])
+		}
+		switch op {
+		case opScope, opDevice, opProcessor, opPowerRes, opThermalZone:
+			if err := p.loadScope(op, scope); err != nil {
+				return err
+			}
+		case opIf, opElse, opWhile:
+			// Module-level code is not run: skip it by its PkgLength.
+			p.pos++
+			if err := p.in.step(); err != nil {
+				return p.errAt(start, op, err)
+			}
+			e, err := p.pkgLength(op)
+			if err != nil {
+				return err
+			}
+			p.pos = e
+		default:
+			t, err := p.term()
+			if err != nil {
+				return err
+			}
+			if err := p.in.declare(t, scope, nil); err != nil {
+				var dup *duplicateError
+				if !errors.As(err, &dup) {
+					return err
+				}
+				p.in.ns.warn(err)
+			}
+		}
+	}
+	return nil
+}
+
+// loadScope handles Scope and the object kinds that open a scope.
+func (p *parser) loadScope(op uint16, scope *Node) error {
+	start := p.pos
+	if err := p.in.enter(); err != nil {
+		return p.errAt(start, op, err)
+	}
+	defer p.in.leave()
+	if err := p.in.step(); err != nil {
+		return p.errAt(start, op, err)
+	}
+	p.pos++
+	if op > 0xFF {
+		p.pos++
+	}
+	end, err := p.pkgLength(op)
+	if err != nil {
+		return err
+	}
+	saved := p.end
+	p.end = end
+	np, err := p.nameString()
+	if err == nil {
+		switch op {
+		case opProcessor:
+			err = p.need(6, op, "Processor fields")
+			p.pos += 6
+		case opPowerRes:
+			err = p.need(3, op, "PowerResource fields")
+			p.pos += 3
+		}
+	}
+	p.end = saved
+	if err != nil {
+		return err
+	}
+	ns := p.in.ns
+	var n *Node
+	if op == opScope {
+		n = followAlias(ns, ns.resolve(scope, np))
+		if n == nil {
+			n, err = ns.create(scope, np, KindScope, p.blk, start, false)
+			if err != nil {
+				return p.errAt(start, op, err)
+			}
+			n.implicit = true
+			ns.warn(p.errAt(start, op, fmt.Errorf("Scope (%s): no such object; created it", np)))
+		}
+	} else {
+		kind := map[uint16]Kind{opDevice: KindDevice, opProcessor: KindProcessor, opPowerRes: KindPowerResource, opThermalZone: KindThermalZone}[op]
+		n, err = ns.create(scope, np, kind, p.blk, start, false)
+		if err != nil {
+			var dup *duplicateError
+			if !errors.As(err, &dup) {
+				return p.errAt(start, op, err)
+			}
+			ns.warn(p.errAt(start, op, err))
+			if !dup.existing.kind.isScope() {
+				// Keep walking the body so its objects are checked, but
+				// put them nowhere reachable.
+				n = &Node{name: np.String(), kind: kind}
+			} else {
+				n = dup.existing
+			}
+		}
+	}
+	return p.loadTermList(end, n)
+}
+
+// duplicateError says a name was defined twice.
+type duplicateError struct {
+	path     string
+	existing *Node
+}
+
+func (e *duplicateError) Error() string {
+	return fmt.Sprintf("%s already exists (a %s from %s)", e.path, e.existing.kind, e.existing.table)
+}
+
+func (ns *Namespace) warn(err error) {
+	if len(ns.warnings) < 1000 {
+		ns.warnings = append(ns.warnings, err)
+	}
+}
+
+// create adds a named object at path np relative to scope. Missing
+// intermediate scopes are created (and flagged implicit). An External or
+// implicit node is taken over by a real definition; a second definition is
+// a *duplicateError carrying the first.
+func (ns *Namespace) create(scope *Node, np namePath, kind Kind, blk *blockInfo, off int, temp bool) (*Node, error) {
+	if len(np.segs) == 0 {
+		return nil, fmt.Errorf("cannot declare a %s with an empty name", kind)
+	}
+	parent := scope
+	if np.root {
+		parent = ns.root
+	}
+	for i := 0; i < np.up; i++ {
+		if parent.parent == nil {
+			return nil, fmt.Errorf("%s: ^ goes above the root", np)
+		}
+		parent = parent.parent
+	}
+	for _, seg := range np.segs[:len(np.segs)-1] {
+		c := followAlias(ns, parent.child(seg))
+		if c == nil {
+			if ns.nodes >= maxNodes {
+				return nil, fmt.Errorf("%w: more than %d namespace nodes", ErrTooLarge, maxNodes)
+			}
+			c = &Node{name: seg, kind: KindScope, implicit: true, table: blk.table, offset: blk.base + off, temp: temp}
+			parent.addChild(c)
+			ns.nodes++
+		}
+		parent = c
+	}
+	last := np.segs[len(np.segs)-1]
+	if ex := parent.child(last); ex != nil {
+		switch {
+		case kind == KindExternal:
+			return ex, &duplicateError{path: ex.Path(), existing: ex}
+		case ex.kind == KindExternal || (ex.implicit && kind.isScope()):
+			ex.kind, ex.implicit, ex.table, ex.offset = kind, false, blk.table, blk.base+off
+			return ex, nil
+		}
+		return nil, &duplicateError{path: ex.Path(), existing: ex}
+	}
+	if ns.nodes >= maxNodes {
+		return nil, fmt.Errorf("%w: more than %d namespace nodes", ErrTooLarge, maxNodes)
+	}
+	n := &Node{name: last, kind: kind, table: blk.table, offset: blk.base + off, temp: temp}
+	parent.addChild(n)
+	ns.nodes++
+	return n, nil
+}
+
+// declare creates the named object a decoded term declares, in scope. f is
+// the running method's frame, or nil outside methods. Terms that declare
+// nothing are ignored outside methods (module-level code is not run).
+func (in *interp) declare(t *term, scope *Node, f *frame) error {
+	ns := in.ns
+	temp := f != nil
+	mk := func(np namePath, kind Kind) (*Node, error) {
+		n, err := ns.create(scope, np, kind, t.blk, t.off, temp)
+		if err != nil {
+			var dup *duplicateError
+			if errors.As(err, &dup) && kind == KindExternal {
+				return nil, nil // External of something already there: nothing to do
+			}
+			return nil, in.errAt(t, err)
+		}
+		if temp && f != nil && n.temp {
+			f.temps = append(f.temps, n)
+		}
+		return n, nil
+	}
+	switch t.op {
+	case opName:
+		v, err := in.eval(t.args[0], &frame{scope: scope})
+		if err != nil {
+			return err
+		}
+		n, err := mk(t.name, KindName)
+		if n == nil {
+			return err
+		}
+		n.value = copyObject(v, 0)
+	case opMethod:
+		if f != nil {
+			return in.errAt(t, fmt.Errorf("%w: Method declared inside a method", ErrUnsupported))
+		}
+		n, err := mk(t.name, KindMethod)
+		if n == nil {
+			return err
+		}
+		n.method = &methodInfo{blk: t.blk, start: t.bodyStart, end: t.bodyEnd, args: int(t.val & 7), flags: byte(t.val)}
+	case opExternal:
+		n, err := mk(t.name, KindExternal)
+		if n == nil {
+			return err
+		}
+		n.extType, n.extArgs = byte(t.imm[0]), int(t.imm[1]&7)
+	case opAlias:
+		n, err := mk(t.name2, KindAlias)
+		if n == nil {
+			return err
+		}
+		n.alias = &aliasInfo{scope: scope, target: t.name}
+	case opMutex, opEvent:
+		kind := KindMutex
+		if t.op == opEvent {
+			kind = KindEvent
+		}
+		if _, err := mk(t.name, kind); err != nil {
+			return err
+		}
+	case opOpRegion, opDataRegion:
+		n, err := mk(t.name, KindRegion)
+		if n == nil {
+			return err
+		}
+		ri := &regionInfo{blk: t.blk, scope: scope, space: 0xFF}
+		if t.op == opOpRegion {
+			ri.space, ri.offTerm, ri.lenTerm = byte(t.imm[0]), t.args[0], t.args[1]
+		}
+		n.region = ri
+	case opField, opIndexField, opBankField:
+		for _, u := range t.fields {
+			n, err := ns.create(scope, namePath{segs: []string{u.name}}, KindField, t.blk, u.off, temp)
+			if err != nil {
+				var dup *duplicateError
+				if errors.As(err, &dup) && f == nil {
+					ns.warn(in.errAt(t, err))
+					continue
+				}
+				return in.errAt(t, err)
+			}
+			if temp {
+				f.temps = append(f.temps, n)
+			}
+			n.field = &fieldInfo{kind: t.op, blk: t.blk, scope: scope, region: t.name,
+				bitOffset: u.bitOffset, bitWidth: u.bitWidth, access: u.access}
+		}
+	case opCreateDWord, opCreateWord, opCreateByte, opCreateBit, opCreateQWord, opCreateField:
+		bf := &bufferField{blk: t.blk, scope: scope, op: t.op, srcTerm: t.args[0], idxTerm: t.args[1]}
+		if t.op == opCreateField {
+			bf.bitsTerm = t.args[2]
+		}
+		if f != nil {
+			// Inside a method the source (often an Arg) must be captured now.
+			if err := in.bindBufferField(bf, f); err != nil {
+				return err
+			}
+		}
+		n, err := mk(t.name, KindBufferField)
+		if n == nil {
+			return err
+		}
+		n.bfield = bf
+	case opScope, opDevice, opProcessor, opPowerRes, opThermalZone:
+		return in.errAt(t, fmt.Errorf("%w: %s declared inside a method", ErrUnsupported, opLabel(t.op)))
+	}
+	return nil
+}

@@ -1,0 +1,447 @@
+package aml
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// Kind is the type of a namespace node.
+type Kind int
+
+// Node kinds.
+const (
+	KindScope         Kind = iota // a Scope, or a predefined scope (\_SB, \_GPE, …)
+	KindDevice                    // Device
+	KindName                      // Name: a named data object
+	KindMethod                    // Method
+	KindRegion                    // OperationRegion or DataTableRegion
+	KindField                     // a field unit of Field, IndexField or BankField
+	KindProcessor                 // Processor (a scope)
+	KindPowerResource             // PowerResource (a scope)
+	KindThermalZone               // ThermalZone (a scope)
+	KindMutex                     // Mutex
+	KindEvent                     // Event
+	KindBufferField               // CreateDWordField and friends
+	KindAlias                     // Alias
+	KindExternal                  // External: declared, never defined
+)
+
+var kindNames = [...]string{
+	KindScope: "Scope", KindDevice: "Device", KindName: "Name", KindMethod: "Method",
+	KindRegion: "OperationRegion", KindField: "Field", KindProcessor: "Processor",
+	KindPowerResource: "PowerResource", KindThermalZone: "ThermalZone", KindMutex: "Mutex",
+	KindEvent: "Event", KindBufferField: "BufferField", KindAlias: "Alias", KindExternal: "External",
+}
+
+// String returns the ASL keyword for the kind.
+func (k Kind) String() string {
+	if k >= 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// isScope reports whether nodes of this kind hold other named objects.
+func (k Kind) isScope() bool {
+	switch k {
+	case KindScope, KindDevice, KindProcessor, KindPowerResource, KindThermalZone:
+		return true
+	}
+	return false
+}
+
+// Node is one object in the ACPI namespace.
+type Node struct {
+	name     string // 4-character NameSeg; `\` for the root
+	parent   *Node
+	children []*Node
+	byName   map[string]*Node
+	kind     Kind
+	table    string // table that defined it
+	offset   int    // offset of its definition in that table
+	implicit bool   // created only as the parent of a path; any definition may take it over
+	temp     bool   // created by a running method; removed when it returns
+
+	value   Object       // KindName
+	method  *methodInfo  // KindMethod
+	region  *regionInfo  // KindRegion
+	field   *fieldInfo   // KindField
+	bfield  *bufferField // KindBufferField
+	alias   *aliasInfo   // KindAlias
+	extType byte         // KindExternal: ObjectType
+	extArgs int          // KindExternal: argument count (method)
+}
+
+type methodInfo struct {
+	blk   *blockInfo
+	start int // body bounds in blk.aml
+	end   int
+	args  int
+	flags byte
+}
+
+type regionInfo struct {
+	space    byte
+	blk      *blockInfo
+	scope    *Node
+	offTerm  *term
+	lenTerm  *term
+	resolved bool
+	base     uint64
+	length   uint64
+}
+
+type fieldInfo struct {
+	kind      uint16 // opField, opIndexField or opBankField
+	blk       *blockInfo
+	scope     *Node
+	region    namePath
+	bitOffset uint64
+	bitWidth  uint64
+	access    byte // AccessType: 0 Any, 1 Byte, 2 Word, 3 DWord, 4 QWord, 5 Buffer
+}
+
+type bufferField struct {
+	blk      *blockInfo
+	scope    *Node
+	op       uint16
+	srcTerm  *term
+	idxTerm  *term
+	bitsTerm *term // CreateField only
+	// Once bound: the buffer and the bits within it.
+	bound    bool
+	buf      Buffer
+	bitOff   uint64
+	bitWidth uint64
+}
+
+type aliasInfo struct {
+	scope  *Node
+	target namePath
+}
+
+// Name returns the node's 4-character name (`\` for the root).
+func (n *Node) Name() string { return n.name }
+
+// Kind returns the node's kind.
+func (n *Node) Kind() Kind { return n.kind }
+
+// Table returns the name of the table whose AML defined the node; empty for
+// predefined scopes.
+func (n *Node) Table() string { return n.table }
+
+// Offset returns the offset of the node's definition in its table.
+func (n *Node) Offset() int { return n.offset }
+
+// Parent returns the enclosing node; nil for the root.
+func (n *Node) Parent() *Node { return n.parent }
+
+// Children returns the nodes directly inside this one, in definition order.
+// The slice must not be modified.
+func (n *Node) Children() []*Node { return n.children }
+
+// Child returns the child with the given name (padded with '_' to four
+// characters, as ASL does: "_SB" finds "_SB_"), or nil.
+func (n *Node) Child(name string) *Node {
+	seg, ok := padSeg(name)
+	if !ok {
+		return nil
+	}
+	return n.child(seg)
+}
+
+// ArgCount returns the number of arguments a Method (or an External method)
+// takes; 0 for other kinds.
+func (n *Node) ArgCount() int {
+	switch n.kind {
+	case KindMethod:
+		return n.method.args
+	case KindExternal:
+		return n.extArgs
+	}
+	return 0
+}
+
+// Path returns the absolute namespace path, with trailing underscores of
+// each segment kept: `\_SB_.VGEN`.
+func (n *Node) Path() string {
+	if n.parent == nil {
+		return `\`
+	}
+	var segs []string
+	for p := n; p.parent != nil; p = p.parent {
+		segs = append(segs, p.name)
+	}
+	var sb strings.Builder
+	sb.WriteByte('\\')
+	for i := len(segs) - 1; i >= 0; i-- {
+		sb.WriteString(segs[i])
+		if i > 0 {
+			sb.WriteByte('.')
+		}
+	}
+	return sb.String()
+}
+
+// String returns the path and kind, for messages.
+func (n *Node) String() string { return n.Path() + " (" + n.kind.String() + ")" }
+
+func (n *Node) child(seg string) *Node {
+	if n.byName != nil {
+		return n.byName[seg]
+	}
+	for _, c := range n.children {
+		if c.name == seg {
+			return c
+		}
+	}
+	return nil
+}
+
+func (n *Node) addChild(c *Node) {
+	c.parent = n
+	n.children = append(n.children, c)
+	if n.byName == nil && len(n.children) > 16 {
+		n.byName = make(map[string]*Node, 2*len(n.children))
+		for _, k := range n.children {
+			n.byName[k.name] = k
+		}
+	} else if n.byName != nil {
+		n.byName[c.name] = c
+	}
+}
+
+func (n *Node) removeChild(c *Node) {
+	for i, k := range n.children {
+		if k == c {
+			n.children = append(n.children[:i:i], n.children[i+1:]...)
+			break
+		}
+	}
+	if n.byName != nil {
+		delete(n.byName, c.name)
+	}
+	c.parent = nil
+}
+
+// Namespace is an ACPI namespace built by Load. Its methods are safe for
+// concurrent use; evaluations run one at a time, because AML may change
+// the namespace as it runs.
+type Namespace struct {
+	mu       sync.Mutex
+	root     *Node
+	opts     Options
+	intMask  uint64
+	warnings []error
+	nodes    int
+}
+
+// maxNodes bounds the namespace size, well above any real firmware's.
+const maxNodes = 1 << 20
+
+// predefinedScopes exist in every namespace before any table loads.
+var predefinedScopes = []string{"_GPE", "_PR_", "_SB_", "_SI_", "_TZ_"}
+
+func newNamespace(opts Options) *Namespace {
+	ns := &Namespace{root: &Node{name: `\`, kind: KindScope}, opts: opts, intMask: ^uint64(0)}
+	for _, s := range predefinedScopes {
+		ns.root.addChild(&Node{name: s, kind: KindScope})
+	}
+	return ns
+}
+
+// Root returns the root node `\`.
+func (ns *Namespace) Root() *Node { return ns.root }
+
+// Warnings returns what Load tolerated but did not like: duplicate
+// definitions, scopes opened on names that did not exist.
+func (ns *Namespace) Warnings() []error { return ns.warnings }
+
+// IntegerWidth returns 32 or 64: the width of integers in this namespace.
+func (ns *Namespace) IntegerWidth() int {
+	if ns.intMask == 0xFFFFFFFF {
+		return 32
+	}
+	return 64
+}
+
+// Devices returns every Device in the namespace, in namespace order (depth
+// first, children in definition order).
+func (ns *Namespace) Devices() []*Node {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	var out []*Node
+	var walk func(n *Node, depth int)
+	walk = func(n *Node, depth int) {
+		if depth > maxPathDepth {
+			return
+		}
+		for _, c := range n.children {
+			if c.kind == KindDevice {
+				out = append(out, c)
+			}
+			walk(c, depth+1)
+		}
+	}
+	walk(ns.root, 0)
+	return out
+}
+
+// maxPathDepth bounds namespace depth in walks; paths are created from
+// bounded AML so this is only a guard against cycles, which cannot occur.
+const maxPathDepth = 1 << 12
+
+// Lookup returns the node at an absolute path such as `\_SB.VGEN` (segments
+// may omit trailing underscores), or nil. A path without the leading `\` is
+// taken relative to the root.
+func (ns *Namespace) Lookup(path string) *Node {
+	return ns.Resolve(ns.root, path)
+}
+
+// Resolve finds name as AML code running in scope would: a single
+// segment without prefix is searched for in scope and then in each
+// enclosing scope up to the root; `\` starts at the root, each `^` at the
+// parent; multi-segment paths are followed without search. Aliases are
+// followed. It returns nil if nothing matches or name is malformed.
+func (ns *Namespace) Resolve(scope *Node, name string) *Node {
+	np, ok := parseTextPath(name)
+	if !ok {
+		return nil
+	}
+	if scope == nil {
+		scope = ns.root
+	}
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	n := ns.resolve(scope, np)
+	if n != nil {
+		n = followAlias(ns, n)
+	}
+	return n
+}
+
+// namePath is a decoded NameString.
+type namePath struct {
+	root bool     // starts with `\`
+	up   int      // number of `^`
+	segs []string // NameSegs; empty for NullName
+}
+
+func (p namePath) String() string {
+	var sb strings.Builder
+	if p.root {
+		sb.WriteByte('\\')
+	}
+	for i := 0; i < p.up; i++ {
+		sb.WriteByte('^')
+	}
+	for i, s := range p.segs {
+		if i > 0 {
+			sb.WriteByte('.')
+		}
+		sb.WriteString(s)
+	}
+	return sb.String()
+}
+
+// searchable reports whether ACPI's upward search applies to the path.
+func (p namePath) searchable() bool { return !p.root && p.up == 0 && len(p.segs) == 1 }
+
+// parseTextPath parses an ASL-style path: `\_SB.VGEN`, `^^FOO`, `ADDR`.
+func parseTextPath(s string) (namePath, bool) {
+	var p namePath
+	if strings.HasPrefix(s, `\`) {
+		p.root = true
+		s = s[1:]
+	} else {
+		for strings.HasPrefix(s, "^") {
+			p.up++
+			s = s[1:]
+		}
+	}
+	if s == "" {
+		return p, p.root || p.up > 0
+	}
+	for _, part := range strings.Split(s, ".") {
+		seg, ok := padSeg(part)
+		if !ok {
+			return p, false
+		}
+		p.segs = append(p.segs, seg)
+	}
+	return p, true
+}
+
+// padSeg validates a NameSeg written in ASL and pads it to 4 characters.
+func padSeg(s string) (string, bool) {
+	if len(s) == 0 || len(s) > 4 {
+		return "", false
+	}
+	s = strings.ToUpper(s)
+	for i := 0; i < len(s); i++ {
+		if !isNameChar(s[i], i == 0) {
+			return "", false
+		}
+	}
+	return s + "____"[:4-len(s)], true
+}
+
+func isNameChar(c byte, lead bool) bool {
+	switch {
+	case c >= 'A' && c <= 'Z', c == '_':
+		return true
+	case c >= '0' && c <= '9':
+		return !lead
+	}
+	return false
+}
+
+// resolve applies the name-search rules without following a final alias.
+// The caller holds ns.mu (or is Load/Evaluate).
+func (ns *Namespace) resolve(scope *Node, p namePath) *Node {
+	if scope == nil {
+		scope = ns.root
+	}
+	if p.searchable() {
+		for s := scope; s != nil; s = s.parent {
+			if c := s.child(p.segs[0]); c != nil {
+				return c
+			}
+		}
+		return nil
+	}
+	n := scope
+	if p.root {
+		n = ns.root
+	}
+	for i := 0; i < p.up; i++ {
+		if n.parent == nil {
+			return nil
+		}
+		n = n.parent
+	}
+	for _, seg := range p.segs {
+		n = followAlias(ns, n)
+		if n == nil {
+			return nil
+		}
+		n = n.child(seg)
+		if n == nil {
+			return nil
+		}
+	}
+	return n
+}
+
+// followAlias returns the object an Alias (chain) refers to, or n itself.
+// Chains are bounded, so a cycle yields nil.
+func followAlias(ns *Namespace, n *Node) *Node {
+	for i := 0; n != nil && n.kind == KindAlias; i++ {
+		if i > 16 {
+			return nil
+		}
+		n = ns.resolve(n.alias.scope, n.alias.target)
+	}
+	return n
+}
