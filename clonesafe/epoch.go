@@ -1,0 +1,83 @@
+package clonesafe
+
+import (
+	"log"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vmgenid/vmgenid/genid"
+)
+
+// epochSource returns the published entropy epoch, 0 when there is none.
+// Tests replace it to simulate clones.
+var epochSource = func() uint64 { return 0 }
+
+// idSource returns the current VM generation ID and whether it is known.
+// It is consulted only when a generator is seeded under a published epoch.
+var idSource = func() (genid.ID, bool) { return genid.ID{}, false }
+
+// unprotectedBit marks an epoch value that comes from the fallback timer
+// rather than from the daemon. Published epochs only grow by one from 1, so
+// they cannot reach this bit; keeping the two ranges apart means a generator
+// seeded under one kind of epoch never matches the other.
+const unprotectedBit = 1 << 63
+
+// fallbackPeriod is how often, without a published epoch, the generators'
+// seeds expire. Half the 10 ms budget leaves room for timer latency.
+const fallbackPeriod = 5 * time.Millisecond
+
+var (
+	fallbackTick  atomic.Uint64 // advanced by the timer every fallbackPeriod
+	fallbackArmed atomic.Bool   // a tick is scheduled and has not started
+	fallbackMu    sync.Mutex    // guards fallbackTimer
+	fallbackTimer *time.Timer
+	warnOnce      sync.Once
+)
+
+// currentEpoch is the value generators compare their seed epoch with: the
+// published epoch, or, without one, the fallback tick with unprotectedBit set.
+// With a daemon this is one atomic load from the mapped state file.
+func currentEpoch() uint64 {
+	if e := epochSource(); e != 0 {
+		return e
+	}
+	return unprotectedBit | fallbackTick.Load()
+}
+
+// Protected reports whether clone detection is active: whether a published
+// entropy epoch exists (the vmgenid daemon's state file, or the BSD sysctl
+// the root package falls back to). Without it the generators still work but
+// only bound how long a clone shares its parent's streams (see the package
+// documentation).
+func Protected() bool { return epochSource() != 0 }
+
+// seeded is called after a generator was seeded under epoch e. For a
+// fallback epoch it makes sure the next tick is scheduled, which is what
+// bounds the life of that seed, and logs the one warning.
+func seeded(e uint64) {
+	if e&unprotectedBit == 0 {
+		return
+	}
+	if !fallbackArmed.Load() && fallbackArmed.CompareAndSwap(false, true) {
+		fallbackMu.Lock()
+		if fallbackTimer == nil {
+			fallbackTimer = time.AfterFunc(fallbackPeriod, fallbackFire)
+		} else {
+			fallbackTimer.Reset(fallbackPeriod)
+		}
+		fallbackMu.Unlock()
+	}
+	warnOnce.Do(func() {
+		log.Printf("clonesafe: no VM generation epoch (is the vmgenid daemon running?): clone detection inactive, reseeding from the OS every %v", fallbackPeriod)
+	})
+}
+
+// fallbackFire ends a tick. It clears fallbackArmed before advancing the
+// tick: a generator that reads the new tick value then finds the timer
+// disarmed (or re-armed after this point) and schedules the next tick, so no
+// seed outlives one period without a scheduled expiry.
+func fallbackFire() {
+	fallbackArmed.Store(false)
+	fallbackTick.Add(1)
+}
