@@ -26,7 +26,12 @@ func fakeEpoch(t testing.TB, start uint64) *atomic.Uint64 {
 	idSource = func() (genid.ID, bool) {
 		return genid.ID{0: byte(e.Load()), 15: 0x5a}, true
 	}
-	t.Cleanup(func() { epochSource, idSource = oldEpoch, oldID })
+	oldPublished := published.Load()
+	published.Store(start != 0)
+	t.Cleanup(func() {
+		epochSource, idSource = oldEpoch, oldID
+		published.Store(oldPublished)
+	})
 	return &e
 }
 
@@ -525,5 +530,28 @@ func TestV7Clock(t *testing.T) {
 	v7Last.Store(0)
 	if got := v7Clock(-5); got != 1 {
 		t.Errorf("v7Clock before 1970 = %#x, want 1 (time 0, counter 1)", got)
+	}
+}
+
+// TestDaemonStartsLater checks that generators running on the fallback pick
+// up an epoch published later, at their next reseed.
+func TestDaemonStartsLater(t *testing.T) {
+	epoch := fakeEpoch(t, 0)
+	s := NewSource()
+	s.Uint64()
+	if s.g.epoch&unprotectedBit == 0 {
+		t.Fatalf("seeded under %#x without a published epoch", s.g.epoch)
+	}
+	epoch.Store(3)
+	deadline := time.Now().Add(5 * time.Second)
+	for s.g.epoch != 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("still seeded under %#x 5s after the epoch was published", s.g.epoch)
+		}
+		time.Sleep(time.Millisecond)
+		s.Uint64()
+	}
+	if !Protected() {
+		t.Error("Protected() = false with a published epoch")
 	}
 }

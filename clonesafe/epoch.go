@@ -35,22 +35,45 @@ var (
 	warnOnce      sync.Once
 )
 
+// published is set once epochSource has returned a published epoch. Until
+// then the hot paths do not ask epochSource at all: without a state file the
+// root package's Epoch takes a lock and reads the clock on every call, and
+// the fallback tick is all that matters. The slow path (every reseed, so at
+// least every fallbackPeriod while generators are used) asks again through
+// probeEpoch, which is how a daemon started later is picked up.
+var published atomic.Bool
+
 // currentEpoch is the value generators compare their seed epoch with: the
-// published epoch, or, without one, the fallback tick with unprotectedBit set.
-// With a daemon this is one atomic load from the mapped state file.
+// published epoch, or, without one, the fallback tick with unprotectedBit
+// set. With a daemon this is a load of published and the root package's
+// Epoch: one atomic load from the mapped state file.
 func currentEpoch() uint64 {
-	if e := epochSource(); e != 0 {
-		return e
+	if published.Load() {
+		if e := epochSource(); e != 0 {
+			return e
+		}
 	}
 	return unprotectedBit | fallbackTick.Load()
+}
+
+// probeEpoch asks the epoch source whether an epoch is published now and
+// remembers a yes. It is called on the slow path, before seeding.
+func probeEpoch() {
+	if !published.Load() && epochSource() != 0 {
+		published.Store(true)
+	}
 }
 
 // Protected reports whether clone detection is active: whether a published
 // entropy epoch exists (the vmgenid daemon's state file, or the BSD sysctl
 // the root package falls back to). Without it the generators still work but
 // only bound how long a clone shares its parent's streams (see the package
-// documentation).
-func Protected() bool { return epochSource() != 0 }
+// documentation). A daemon started after the program is picked up at the
+// generators' next reseed, within one fallback period of use.
+func Protected() bool {
+	probeEpoch()
+	return epochSource() != 0
+}
 
 // seeded is called after a generator was seeded under epoch e. For a
 // fallback epoch it makes sure the next tick is scheduled, which is what

@@ -56,6 +56,7 @@ func acquireAfterGrow(p int) *shard {
 //
 //go:noinline
 func acquireCurrent() *shard {
+	probeEpoch()
 	for {
 		e := currentEpoch()
 		s := acquire()

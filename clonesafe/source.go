@@ -19,8 +19,8 @@ func NewSource() *Source { return new(Source) }
 // Uint64 returns a uniformly distributed random uint64, implementing
 // math/rand/v2's Source.
 func (s *Source) Uint64() uint64 {
-	if e := currentEpoch(); s.g.epoch != e {
-		s.refresh(e)
+	if s.g.epoch != currentEpoch() {
+		s.refresh()
 	}
 	return s.g.rng.Uint64()
 }
@@ -31,8 +31,8 @@ func (s *Source) Read(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {
 		chunk := p[:min(len(p), readChunk)]
-		if e := currentEpoch(); s.g.epoch != e {
-			s.refresh(e)
+		if s.g.epoch != currentEpoch() {
+			s.refresh()
 		}
 		s.g.rng.Read(chunk)
 		p = p[len(chunk):]
@@ -40,10 +40,12 @@ func (s *Source) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// refresh reseeds the Source under epoch e.
+// refresh reseeds the Source under the current epoch.
 //
 //go:noinline
-func (s *Source) refresh(e uint64) {
+func (s *Source) refresh() {
+	probeEpoch()
+	e := currentEpoch()
 	s.g.reseed(newSeed(e), e)
 	seeded(e)
 }
