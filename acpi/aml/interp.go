@@ -198,7 +198,11 @@ func (in *interp) resolvePkgRef(r *pkgRef) (Object, error) {
 	}
 	switch n.kind {
 	case KindName, KindField, KindBufferField:
-		return in.readNode(n, nil)
+		v, err := in.readNode(n, r.t)
+		if err != nil && r.t != nil {
+			err = in.errAt(r.t, err)
+		}
+		return v, err
 	}
 	return &Reference{Path: r.path.String(), Node: n}, nil
 }
@@ -424,7 +428,7 @@ func (in *interp) eval1(t *term, f *frame) (Object, error) {
 				break // ACPICA truncates surplus initializers too
 			}
 			if el.op == opNameRef {
-				pkg.Elements[i] = &pkgRef{scope: f.scope, path: el.name}
+				pkg.Elements[i] = &pkgRef{scope: f.scope, path: el.name, t: el}
 				continue
 			}
 			v, err := in.eval(el, f)

@@ -57,7 +57,10 @@ func (p *parser) loadTermList(end int, scope *Node) error {
 				return err
 			}
 		case opIf, opElse, opWhile:
-			// Module-level code is not run: skip it by its PkgLength.
+			// Module-level code is not run: skip it by its PkgLength. iasl
+			// wraps External declarations in If (Zero) {…}; those are
+			// declared, so calls to external methods decode with the
+			// right number of arguments.
 			p.pos++
 			if err := p.in.step(); err != nil {
 				return p.errAt(start, op, err)
@@ -65,6 +68,9 @@ func (p *parser) loadTermList(end int, scope *Node) error {
 			e, err := p.pkgLength(op)
 			if err != nil {
 				return err
+			}
+			if op == opIf {
+				p.declareExternals(e, scope)
 			}
 			p.pos = e
 		default:
@@ -82,6 +88,28 @@ func (p *parser) loadTermList(end int, scope *Node) error {
 		}
 	}
 	return nil
+}
+
+// declareExternals declares the External terms of a module-level
+// If (Zero) block ending at end. Anything else in the block, or a block it
+// cannot decode, is ignored: the block is skipped either way.
+func (p *parser) declareExternals(end int, scope *Node) {
+	saved := p.end
+	p.end = end
+	defer func() { p.end = saved }()
+	pred, err := p.term()
+	if err != nil || pred.op != opInteger || pred.val != 0 {
+		return
+	}
+	for p.pos < end {
+		t, err := p.term()
+		if err != nil {
+			return
+		}
+		if t.op == opExternal {
+			_ = p.in.declare(t, scope, nil)
+		}
+	}
 }
 
 // loadScope handles Scope and the object kinds that open a scope.

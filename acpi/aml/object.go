@@ -39,6 +39,7 @@ type Reference struct {
 type pkgRef struct {
 	scope *Node
 	path  namePath
+	t     *term // where the package was written, for errors
 }
 
 // elemRef is what Index returns for a package: a reference to one element.

@@ -1,0 +1,231 @@
+package aml_test
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/vmgenid/vmgenid/acpi"
+	"github.com/vmgenid/vmgenid/acpi/aml"
+)
+
+// The tables in testdata/asl are compiled from the .asl beside them with
+// `iasl -f -p NAME NAME.asl` (-f because iasl insists _HID suffixes are
+// hex, which real VM generation ID IDs are not); see testdata/README.md.
+
+func loadAML(t testing.TB, opts aml.Options, files ...string) *aml.Namespace {
+	t.Helper()
+	var tables []*acpi.Table
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join("testdata/asl", f+".aml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tb, err := acpi.Parse(f, data)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		tables = append(tables, tb)
+	}
+	blocks := make([]aml.Block, 0, len(tables))
+	for _, tb := range tables { // keep the given order (ext-dsdt before ext-ssdt)
+		blocks = append(blocks, aml.Block{Table: tb.Name, AML: tb.AML(), Base: acpi.HeaderSize, Revision: tb.Revision})
+	}
+	ns, err := aml.Load(blocks, opts)
+	if err != nil {
+		t.Fatalf("Load(%v): %v", files, err)
+	}
+	return ns
+}
+
+// fakeMemory is physical memory made of a few byte ranges.
+type fakeMemory struct {
+	ranges map[uint64][]byte
+	reads  int
+}
+
+func (m *fakeMemory) ReadPhys(addr uint64, p []byte) error {
+	m.reads++
+	for base, b := range m.ranges {
+		if addr >= base && addr+uint64(len(p)) <= base+uint64(len(b)) {
+			copy(p, b[addr-base:])
+			return nil
+		}
+	}
+	return fmt.Errorf("no memory at 0x%x", addr)
+}
+
+func dwords(v ...uint32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], x)
+	}
+	return b
+}
+
+func TestASLVariants(t *testing.T) {
+	mem := &fakeMemory{ranges: map[uint64][]byte{
+		0xF0000: dwords(0xBFFFF028, 0, 0, 0, 0x7FFFF028, 0x2),
+	}}
+	type check struct {
+		path string
+		want aml.Object // nil: expect an error containing err
+		err  string
+	}
+	p := func(lo, hi uint64) *aml.Package { return pkg(aml.Integer(lo), aml.Integer(hi)) }
+	tests := []struct {
+		files  []string
+		checks []check
+	}{
+		{[]string{"vgen-name-addr"}, []check{
+			{`\_SB.VGEN._HID`, aml.String("VMGENCTR"), ""},
+			{`\_SB.VGEN.ADDR`, p(0x7FFFF028, 0), ""},
+		}},
+		{[]string{"vgen-method-addr"}, []check{
+			{`\_SB.VGEN._STA`, aml.Integer(0xF), ""},
+			{`\_SB.VGEN.ADDR`, p(0x3FFFF028, 0), ""},
+		}},
+		{[]string{"vgen-nested-scope"}, []check{
+			{`\_SB.PCI0.ISA0.VGEN.ADDR`, p(0xE0028, 0), ""},
+			{`\_SB.PCI0._HID`, aml.Integer(0x080AD041), ""},
+		}},
+		{[]string{"vgen-cid-package"}, []check{
+			{`\_SB.GENC._CID`, pkg(aml.String("vm_gen_counter"), aml.Integer(0x020CD041)), ""},
+			{`\_SB.GENC.ADDR`, p(0x9F028, 0), ""},
+			{`\_SB.OTHR._CID`, pkg(aml.Integer(0x020CD041)), ""},
+		}},
+		{[]string{"vgen-sta"}, []check{
+			{`\_SB.VGN1._STA`, aml.Integer(0xF), ""},
+			{`\_SB.VGN2._STA`, aml.Integer(0), ""},
+			{`\_SB.VGN0.ADDR`, p(0x1000, 0), ""},
+		}},
+		{[]string{"vgen-opregion-addr"}, []check{
+			{`\_SB.VGEN.ADDR`, p(0xBFFFF028, 0), ""},
+			{`\_SB.ADRL`, aml.Integer(0xBFFFF028), ""},
+		}},
+		{[]string{"vgen-opregion-hyperv"}, []check{
+			{`\_SB.VMOD.GENC.ADDR`, p(0x7FFFF028, 2), ""},
+			{`\_SB.VMOD.GENC._CID`, aml.String("Hyper_V_Gen_Counter_V1"), ""},
+		}},
+		{[]string{"vgen-high-addr"}, []check{
+			{`\_SB.VGEN.ADDR`, p(0xFFFFF028, 1), ""},
+		}},
+		{[]string{"vgen-while-args"}, []check{
+			{`\_SB.VGEN.ADDR`, p(0x10028, 0), ""},
+		}},
+		{[]string{"vgen-rev1"}, []check{
+			{`\_SB.VGEN.ADDR`, p(0x1028, 0), ""},
+		}},
+		{[]string{"ext-dsdt", "ext-ssdt"}, []check{
+			{`\_SB.PCI0.VGEN.ADDR`, p(0x5FFFF028, 0), ""},
+		}},
+		{[]string{"ext-ssdt"}, []check{
+			// Without the DSDT, the External method is never defined.
+			{`\_SB.PCI0.VGEN.ADDR`, nil, "declared External but no table defines it"},
+		}},
+		{[]string{"vgen-bad-addr"}, []check{
+			{`\_SB.BAD3.ADDR`, pkg(aml.Integer(0x1000), aml.Integer(0), aml.Integer(0)), ""},
+			{`\_SB.BADS.ADDR`, pkg(aml.String("0x1000"), aml.Integer(0)), ""},
+			{`\_SB.BADW.ADDR`, p(0x100001000, 0), ""},
+			{`\_SB.BADZ.ADDR`, p(0, 0), ""},
+			{`\_SB.BADI.ADDR`, aml.Integer(0x1000), ""},
+		}},
+		{[]string{"vgen-two-devices"}, []check{
+			{`\_SB.VGEA._HID`, aml.String("vmgenctr"), ""},
+			{`\_SB.PCI0.VGEB._HID`, aml.String("FCVMGID"), ""},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.files, "+"), func(t *testing.T) {
+			ns := loadAML(t, aml.Options{Memory: mem}, tt.files...)
+			for _, c := range tt.checks {
+				n := ns.Lookup(c.path)
+				if n == nil {
+					t.Errorf("%s: not found", c.path)
+					continue
+				}
+				got, err := ns.Evaluate(n)
+				if c.want == nil {
+					if err == nil || !strings.Contains(err.Error(), c.err) {
+						t.Errorf("%s: got %s, %v; want error containing %q", c.path, aml.ObjectString(got), err, c.err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Errorf("%s: %v", c.path, err)
+					continue
+				}
+				if !reflect.DeepEqual(got, c.want) {
+					t.Errorf("%s = %s, want %s", c.path, aml.ObjectString(got), aml.ObjectString(c.want))
+				}
+			}
+		})
+	}
+}
+
+func TestASLDeviceOrder(t *testing.T) {
+	ns := loadAML(t, aml.Options{}, "vgen-two-devices")
+	var paths []string
+	for _, d := range ns.Devices() {
+		paths = append(paths, d.Path())
+	}
+	want := []string{`\_SB_.VGEA`, `\_SB_.DECY`, `\_SB_.PCI0`, `\_SB_.PCI0.VGEB`}
+	if !reflect.DeepEqual(paths, want) {
+		t.Errorf("Devices = %v, want %v", paths, want)
+	}
+}
+
+func TestASLMemoryErrors(t *testing.T) {
+	// No memory reader, and a reader without the page: both are errors
+	// that say where the field lives.
+	ns := loadAML(t, aml.Options{}, "vgen-opregion-addr")
+	_, err := ns.Evaluate(ns.Lookup(`\_SB.VGEN.ADDR`))
+	if err == nil || !strings.Contains(err.Error(), "no memory reader") || !strings.Contains(err.Error(), "0xf0000") {
+		t.Errorf("no reader: %v", err)
+	}
+	ns = loadAML(t, aml.Options{Memory: &fakeMemory{}}, "vgen-opregion-addr")
+	_, err = ns.Evaluate(ns.Lookup(`\_SB.VGEN.ADDR`))
+	if err == nil || !strings.Contains(err.Error(), "no memory at 0xf0000") {
+		t.Errorf("missing page: %v", err)
+	}
+	var ae *aml.Error
+	if !errors.As(err, &ae) || ae.Table != "vgen-opregion-addr" {
+		t.Errorf("error not located: %#v", err)
+	}
+}
+
+func TestASLVMClockResources(t *testing.T) {
+	ns := loadAML(t, aml.Options{}, "vmclock-crs")
+	tests := []struct {
+		dev  string
+		typ  string
+		base uint64
+	}{
+		{`\_SB.VCLK`, "QWordMemory", 0x100000000},
+		{`\_SB.VCL2`, "DWordMemory", 0xFEB00000},
+		{`\_SB.VCL3`, "Memory32Fixed", 0xFEB01000},
+	}
+	for _, tt := range tests {
+		res, err := aml.ParseResources(crs(t, ns, tt.dev))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.dev, err)
+		}
+		var mem []aml.Resource
+		for _, r := range res {
+			if strings.Contains(r.Type, "Memory") {
+				mem = append(mem, r)
+			}
+		}
+		if len(mem) != 1 || mem[0].Type != tt.typ || mem[0].Base != tt.base || mem[0].Length != 0x1000 {
+			t.Errorf("%s: memory resources %+v, want one %s at 0x%x", tt.dev, mem, tt.typ, tt.base)
+		}
+	}
+	if got := eval(t, ns, `\_SB.VCL3._STA`); got != aml.Integer(0) {
+		t.Errorf("VCL3 _STA = %v", got)
+	}
+}
