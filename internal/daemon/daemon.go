@@ -1,0 +1,573 @@
+// Package daemon is the vmgenid daemon's loop: detectors say "maybe
+// changed", the daemon checks, and on a real change it mixes the new ID
+// into the kernel's entropy pool, asks for a reseed, advances the entropy
+// epoch, publishes the state file and notifies subscribers.
+//
+// # When is something a change?
+//
+// Several detectors may fire for one change (the poll, the kernel log, a
+// GPE counter, a uevent), and some fire for no change at all (QEMU
+// notifies after every restore; counters move for other events). The
+// daemon therefore never counts signals. Each signal (or burst of signals)
+// triggers one check, and the check alone decides, by one rule:
+//
+//   - When the ID can be read, the ID decides: the epoch advances exactly
+//     when the ID read differs from the last ID published. A second
+//     detector firing for the same change finds the same ID and does
+//     nothing.
+//   - When it cannot (no /dev/mem, as on Firecracker, or a failing read),
+//     the kernel's own count of VM forks decides: the fork notices in the
+//     kernel log since boot (detect.ForkCounter). The epoch advances once
+//     per check in which the count (or the count of lost log records,
+//     which might have hidden a notice) has grown.
+//
+// The Changes field of the state file is the number of changes seen since
+// boot: at least the kernel's fork count when it is known, and one more
+// for each change the daemon detects by the ID.
+//
+// # Restart continuity
+//
+// At start the daemon continues from the published record (state
+// Writer.Last), so a restart never lowers the epoch, and advances it once
+// if a change may have happened while it was down: when the ID it reads
+// differs from the published one; or, when either ID is unknown, when the
+// kernel's fork count differs from the published Changes or the kernel log
+// lost records. When neither comparison is possible it advances: a
+// spurious advance only makes programs reseed, a missed one would let two
+// clones share random state.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/vmgenid/vmgenid/genid"
+	"github.com/vmgenid/vmgenid/internal/detect"
+	"github.com/vmgenid/vmgenid/internal/events"
+	"github.com/vmgenid/vmgenid/internal/source"
+	"github.com/vmgenid/vmgenid/internal/state"
+)
+
+// Config says where the daemon reads, what it runs and where it publishes.
+type Config struct {
+	// StatePath is the state file (state.Create takes its lock: a second
+	// daemon on the same path fails).
+	StatePath string
+	// SocketPath is the events socket; empty means no socket.
+	SocketPath string
+	// Sources are where the ID is read from, in order; the first device
+	// whose ID can be read is used. None, or none readable, leaves the
+	// daemon on the kernel's fork count.
+	Sources []source.Source
+	// Detectors say "maybe changed". The daemon adds a poll when the ID
+	// is readable and PollInterval is positive. The first one that is a
+	// detect.ForkCounter serves as the fork count (see the package doc).
+	// The daemon runs them and owns them from New on.
+	Detectors []detect.Detector
+	// PollInterval is how often to read the ID; 0 means no poll.
+	PollInterval time.Duration
+	// Mixer feeds the kernel's pool; nil means OSMixer().
+	Mixer Mixer
+	// Logf prints the daemon's messages (one line each); nil discards.
+	Logf func(format string, args ...any)
+	// Debugf prints details; nil discards.
+	Debugf func(format string, args ...any)
+	// Ready is called once Run has started the detectors, after the first
+	// publish (systemd readiness); nil means nothing.
+	Ready func(status string)
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Mixer feeds a new ID to the kernel's random number generator.
+type Mixer interface {
+	// Mix adds the bytes to the kernel's pool without crediting entropy:
+	// the ID is not secret, but it differs between clones.
+	Mix(b []byte) error
+	// Reseed asks the kernel to reseed its generator from the pool now.
+	// It returns an error wrapping ErrNotPermitted when the daemon lacks
+	// the privilege.
+	Reseed() error
+}
+
+// ErrNotPermitted is wrapped by Mixer errors for missing privileges.
+var ErrNotPermitted = errors.New("not permitted")
+
+// Status is a snapshot of what the daemon has published.
+type Status struct {
+	Record  state.Record
+	Device  string // "acpivmgenid0"; empty when the ID is not readable
+	IDMode  bool   // the ID is readable and decides
+	Forks   detect.ForkCount
+	Checks  uint64 // checks done
+	Dropped uint64 // signals dropped because a check was already queued
+}
+
+// Daemon is a running vmgenid daemon.
+type Daemon struct {
+	cfg    Config
+	writer *state.Writer
+	server *events.Server
+	forks  detect.ForkCounter // nil without one
+
+	// The device read; zero found when none is readable.
+	found    source.Found
+	idMode   bool
+	readBad  bool // the last read failed (logged once per streak)
+	detector []detect.Detector
+
+	signals chan detect.Signal
+	checkMu sync.Mutex // one check at a time
+
+	mu        sync.Mutex // guards the fields below (Status reads them)
+	rec       state.Record
+	lastForks detect.ForkCount
+	checks    uint64
+	dropped   uint64
+}
+
+// New takes the state file, finds the ID, publishes the first record
+// (continuing from the one already published, see the package doc) and
+// opens the events socket. It fails when no detector at all can work: no
+// readable ID and no detector given.
+func New(cfg Config) (_ *Daemon, err error) {
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	if cfg.Debugf == nil {
+		cfg.Debugf = func(string, ...any) {}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Mixer == nil {
+		cfg.Mixer = OSMixer()
+	}
+	d := &Daemon{cfg: cfg, signals: make(chan detect.Signal, 64)}
+	defer func() {
+		if err != nil {
+			d.closeAll()
+		}
+	}()
+	for _, det := range cfg.Detectors {
+		if fc, ok := det.(detect.ForkCounter); ok && d.forks == nil {
+			d.forks = fc
+		}
+	}
+	d.detector = append(d.detector, cfg.Detectors...)
+
+	w, err := state.Create(cfg.StatePath)
+	if err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	d.writer = w
+
+	id, readErr := d.findDevice()
+	if readErr == nil {
+		d.idMode = true
+		cfg.Logf("%s: reading the ID at %#x (%s); it decides what is a change", d.found.Name, d.found.Device.PAddr, source.Describe(d.found.Source))
+		if cfg.PollInterval > 0 {
+			p, err := detect.NewPoll(cfg.PollInterval)
+			if err != nil {
+				return nil, fmt.Errorf("daemon: %w", err)
+			}
+			d.detector = append(d.detector, p)
+		}
+	} else {
+		if d.forks == nil && len(d.detector) == 0 {
+			return nil, fmt.Errorf("daemon: no way to detect a change: cannot read the VM generation ID (%v) and no kernel fork notices or other detector are available", readErr)
+		}
+		if d.forks == nil {
+			cfg.Logf("warning: cannot read the VM generation ID (%v) and there is no kernel fork count: changes cannot be decided; every signal from %s will advance the epoch", readErr, names(d.detector))
+		} else {
+			cfg.Logf("cannot read the VM generation ID (%v): running on the kernel's VM fork notices alone (ID unknown)", readErr)
+		}
+	}
+	if err := d.start(id); err != nil {
+		return nil, err
+	}
+	if cfg.SocketPath != "" {
+		s, err := events.Listen(cfg.SocketPath)
+		if err != nil {
+			return nil, fmt.Errorf("daemon: %w", err)
+		}
+		d.server = s
+	}
+	return d, nil
+}
+
+func names(ds []detect.Detector) string {
+	s := ""
+	for i, d := range ds {
+		if i > 0 {
+			s += ", "
+		}
+		s += d.Name()
+	}
+	return s
+}
+
+// findDevice returns the ID of the first device whose ID can be read, and
+// remembers that device.
+func (d *Daemon) findDevice() (genid.ID, error) {
+	if len(d.cfg.Sources) == 0 {
+		return genid.ID{}, errors.New("no source to read it from")
+	}
+	found, problems, err := source.FindAll(d.cfg.Sources)
+	for _, p := range problems {
+		d.cfg.Debugf("%v", p)
+	}
+	if err != nil {
+		return genid.ID{}, err
+	}
+	var errs []error
+	for _, f := range found {
+		id, method, err := f.Source.ReadID(f.Device)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s (%s): %w", f.Name, f.Device.Path, err))
+			continue
+		}
+		d.found = f
+		d.cfg.Debugf("%s: %s read by %s", f.Name, f.Device.Path, method)
+		return id, nil
+	}
+	return genid.ID{}, errors.Join(errs...)
+}
+
+// readID reads the ID of the device chosen by findDevice.
+func (d *Daemon) readID() (genid.ID, error) {
+	id, _, err := d.found.Source.ReadID(d.found.Device)
+	return id, err
+}
+
+// start publishes the first record: a fresh epoch 1, or the published
+// record continued, advanced once if a change may have happened while no
+// daemon ran.
+func (d *Daemon) start(id genid.ID) error {
+	var fc detect.ForkCount
+	if d.forks != nil {
+		fc = d.forks.ForkCount()
+	}
+	last, ok := d.writer.Last()
+	d.lastForks = fc
+	if d.idMode {
+		// Zero credit, so mixing at every start costs nothing and covers
+		// a change that happened before the daemon first ran.
+		if err := d.cfg.Mixer.Mix(id[:]); err != nil {
+			d.cfg.Logf("cannot mix the ID into the kernel's pool: %v", err)
+		}
+	}
+	if !ok || !state.ValidEpoch(last.Epoch) {
+		rec := state.Record{Epoch: state.NextEpoch(0), Changes: fc.Forks}
+		d.setID(&rec, id)
+		if err := d.publish(rec); err != nil {
+			return err
+		}
+		d.cfg.Logf("epoch %d: starting (%s)", rec.Epoch, d.describe(rec, fc))
+		return nil
+	}
+	changed, why := d.changedWhileDown(last, id, fc)
+	if changed {
+		d.cfg.Logf("a change may have happened while no daemon ran: %s", why)
+		return d.advance(last, id, d.idMode, detect.Signal{Detector: "restart", Reason: "changed while no daemon ran: " + why})
+	}
+	rec := last
+	rec.Changes = max(last.Changes, fc.Forks)
+	d.setID(&rec, id)
+	if err := d.publish(rec); err != nil {
+		return err
+	}
+	d.cfg.Logf("epoch %d: continuing, nothing changed while no daemon ran (%s)", rec.Epoch, why)
+	return nil
+}
+
+// changedWhileDown applies the restart rule of the package doc.
+func (d *Daemon) changedWhileDown(last state.Record, id genid.ID, fc detect.ForkCount) (bool, string) {
+	if d.idMode && last.IDKnown() {
+		if id != last.ID {
+			return true, fmt.Sprintf("the ID was %s, it is %s", last.ID, id)
+		}
+		return false, "same ID " + id.String()
+	}
+	if d.forks != nil {
+		switch {
+		case fc.Forks > last.Changes:
+			return true, fmt.Sprintf("the kernel logged %d VM forks since boot, the state file had counted %d", fc.Forks, last.Changes)
+		case !fc.Exact():
+			return true, "kernel log records were lost, so a VM fork notice may be hidden"
+		case fc.Forks < last.Changes:
+			return true, fmt.Sprintf("the state file counted %d changes but the kernel logged only %d VM forks since boot (is it from an earlier boot?)", last.Changes, fc.Forks)
+		}
+		return false, fmt.Sprintf("the kernel logged %d VM forks since boot, as counted", fc.Forks)
+	}
+	return true, "the ID cannot be compared and there is no kernel fork count"
+}
+
+func (d *Daemon) setID(rec *state.Record, id genid.ID) {
+	if d.idMode {
+		rec.Flags |= state.FlagIDKnown
+		rec.ID = id
+		rec.PAddr = d.found.Device.PAddr
+	} else {
+		rec.Flags &^= state.FlagIDKnown
+		rec.ID = genid.ID{}
+		rec.PAddr = 0
+	}
+}
+
+func (d *Daemon) describe(rec state.Record, fc detect.ForkCount) string {
+	s := "ID unknown"
+	if rec.IDKnown() {
+		s = "ID " + rec.ID.String()
+	}
+	if d.forks != nil {
+		s += fmt.Sprintf(", %d VM fork notices in the kernel log since boot", fc.Forks)
+		if !fc.Exact() {
+			s += " (records lost: at least that many)"
+		}
+	}
+	return s
+}
+
+func (d *Daemon) publish(rec state.Record) error {
+	if err := d.writer.Publish(rec); err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	d.mu.Lock()
+	d.rec = rec
+	d.mu.Unlock()
+	return nil
+}
+
+// Run runs the detectors and the check loop until ctx is done (nil) or
+// every detector has stopped (an error). It closes the daemon when it
+// returns.
+func (d *Daemon) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+		d.closeAll()
+	}()
+	type stopped struct {
+		name string
+		err  error
+	}
+	stops := make(chan stopped, len(d.detector))
+	for _, det := range d.detector {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := det.Run(ctx, d.notify)
+			if err == nil && ctx.Err() == nil {
+				err = errors.New("stopped")
+			}
+			stops <- stopped{det.Name(), err}
+		}()
+	}
+	d.cfg.Logf("watching with %s", names(d.detector))
+	if d.cfg.Ready != nil {
+		d.mu.Lock()
+		e := d.rec.Epoch
+		d.mu.Unlock()
+		d.cfg.Ready(fmt.Sprintf("epoch %d, watching with %s", e, names(d.detector)))
+	}
+	running := len(d.detector)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case s := <-stops:
+			if ctx.Err() != nil {
+				return nil
+			}
+			running--
+			d.cfg.Logf("detector %s stopped: %v", s.name, s.err)
+			if running == 0 {
+				return errors.New("daemon: every detector has stopped")
+			}
+		case s := <-d.signals:
+			batch := []detect.Signal{s}
+		drain:
+			for {
+				select {
+				case s := <-d.signals:
+					batch = append(batch, s)
+				default:
+					break drain
+				}
+			}
+			if err := d.check(batch); err != nil {
+				d.cfg.Logf("%v", err)
+			}
+		}
+	}
+}
+
+// notify queues a signal without blocking: when the queue is full, checks
+// are pending anyway, and the check reads the current ID and count.
+func (d *Daemon) notify(s detect.Signal) {
+	select {
+	case d.signals <- s:
+	default:
+		d.mu.Lock()
+		d.dropped++
+		d.mu.Unlock()
+	}
+}
+
+// Check runs one check now, as if a detector had signalled. Tests and
+// callers with their own triggers use it; Run does the same for signals.
+func (d *Daemon) Check(reason string) error {
+	return d.check([]detect.Signal{{Detector: "manual", Reason: reason}})
+}
+
+// check decides whether the signals in batch stand for a change, by the
+// rule of the package doc, and advances if so.
+func (d *Daemon) check(batch []detect.Signal) error {
+	d.checkMu.Lock()
+	defer d.checkMu.Unlock()
+	d.mu.Lock()
+	d.checks++
+	rec, lastForks := d.rec, d.lastForks
+	d.mu.Unlock()
+	// Name the most informative signal: a kernel event over a poll tick.
+	sig := batch[0]
+	for _, s := range batch {
+		if s.Detector != "poll" && (sig.Detector == "poll" || (s.KernelTime != 0 && sig.KernelTime == 0)) {
+			sig = s
+		}
+	}
+	var fc detect.ForkCount
+	if d.forks != nil {
+		fc = d.forks.ForkCount()
+	}
+	if d.idMode {
+		id, err := d.readID()
+		if err == nil {
+			if d.readBad {
+				d.cfg.Logf("%s: reading the ID works again", d.found.Name)
+				d.readBad = false
+			}
+			d.mu.Lock()
+			d.lastForks = fc
+			d.mu.Unlock()
+			if rec.IDKnown() && id == rec.ID {
+				if sig.Detector != "poll" {
+					d.cfg.Debugf("%s: %s: same ID, nothing changed", sig.Detector, sig.Reason)
+				}
+				return nil
+			}
+			return d.advance(rec, id, true, sig)
+		}
+		if !d.readBad {
+			d.cfg.Logf("%s: cannot read the ID (%v); deciding on the kernel's fork count until it can", d.found.Name, err)
+			d.readBad = true
+		}
+	}
+	if d.forks == nil {
+		if d.idMode {
+			return nil // nothing to decide on; the next good read will
+		}
+		// No ID, no count: every signal may be a change.
+		return d.advance(rec, genid.ID{}, false, sig)
+	}
+	if fc.Forks == lastForks.Forks && fc.Lost == lastForks.Lost {
+		d.cfg.Debugf("%s: %s: no new VM fork notice, nothing changed", sig.Detector, sig.Reason)
+		return nil
+	}
+	d.mu.Lock()
+	d.lastForks = fc
+	d.mu.Unlock()
+	return d.advance(rec, genid.ID{}, false, sig)
+}
+
+// advance moves to the next epoch with the new ID (or none), counts the
+// change, publishes and notifies.
+func (d *Daemon) advance(rec state.Record, id genid.ID, known bool, sig detect.Signal) error {
+	if known {
+		if err := d.cfg.Mixer.Mix(id[:]); err != nil {
+			d.cfg.Logf("cannot mix the ID into the kernel's pool: %v", err)
+		}
+		if err := d.cfg.Mixer.Reseed(); errors.Is(err, ErrNotPermitted) {
+			d.cfg.Debugf("kernel reseed not permitted: %v", err)
+		} else if err != nil {
+			d.cfg.Logf("cannot ask the kernel to reseed: %v", err)
+		}
+	}
+	var fc detect.ForkCount
+	if d.forks != nil {
+		fc = d.forks.ForkCount()
+	}
+	now := d.cfg.Now()
+	rec.Epoch = state.NextEpoch(rec.Epoch)
+	rec.Changes = max(rec.Changes+1, fc.Forks)
+	rec.LastChange = now.UnixNano()
+	if known {
+		rec.Flags |= state.FlagIDKnown
+		rec.ID = id
+		rec.PAddr = d.found.Device.PAddr
+	} else {
+		rec.Flags &^= state.FlagIDKnown
+		rec.ID = genid.ID{}
+		rec.PAddr = 0
+	}
+	if err := d.publish(rec); err != nil {
+		return err
+	}
+	via := sig.Reason
+	if sig.Detector != "" && sig.Detector != "manual" {
+		via = sig.Detector + ": " + sig.Reason
+	}
+	if known {
+		d.cfg.Logf("%s: cloned: %s (epoch %d; %s)", d.found.Name, id, rec.Epoch, via)
+	} else {
+		d.cfg.Logf("VM fork, ID unknown: epoch %d (%s)", rec.Epoch, via)
+	}
+	if d.server != nil {
+		ev := events.Event{Epoch: rec.Epoch, IDKnown: known, Reason: via, Time: now}
+		if known {
+			ev.ID = id.String()
+		}
+		if err := d.server.Broadcast(ev); err != nil {
+			d.cfg.Logf("cannot send the change event: %v", err)
+		}
+	}
+	return nil
+}
+
+// Status returns what the daemon has published and how it is deciding.
+func (d *Daemon) Status() Status {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	st := Status{Record: d.rec, IDMode: d.idMode, Forks: d.lastForks, Checks: d.checks, Dropped: d.dropped}
+	if d.idMode {
+		st.Device = d.found.Name
+	}
+	return st
+}
+
+// Close releases everything without running; Run closes by itself.
+func (d *Daemon) Close() error { return d.closeAll() }
+
+func (d *Daemon) closeAll() error {
+	var errs []error
+	if d.server != nil {
+		errs = append(errs, d.server.Close())
+		d.server = nil
+	}
+	if d.writer != nil {
+		errs = append(errs, d.writer.Close())
+		d.writer = nil
+	}
+	for _, det := range d.cfg.Detectors {
+		if c, ok := det.(interface{ Close() error }); ok {
+			c.Close()
+		}
+	}
+	return errors.Join(errs...)
+}
