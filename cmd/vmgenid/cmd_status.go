@@ -167,7 +167,11 @@ func printStatus(w io.Writer, rep statusReport) {
 		} else {
 			field("compatible", strings.Join(append([]string{d.HID}, d.CIDs...), ", "))
 		}
-		field("from", d.Source+", "+origin)
+		if origin == d.Source {
+			field("from", d.Source)
+		} else {
+			field("from", d.Source+", "+origin)
+		}
 		switch {
 		case d.PAddrError != "":
 			field("paddr", "unknown: "+d.PAddrError)

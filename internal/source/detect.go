@@ -152,8 +152,8 @@ func Describe(s Source) string {
 	return s.Kind()
 }
 
-// FindAll asks every source for its devices, in order. problems lists the
-// sources that could not look (each error names its source); the
+// FindAll asks every source for its devices, in order. problems lists why
+// sources could not look (a source's errors name the place); the
 // returned error is a *NoDeviceError when no source found a device.
 func FindAll(sources []Source) (found []Found, problems []error, err error) {
 	used := map[string]bool{}
@@ -162,7 +162,7 @@ func FindAll(sources []Source) (found []Found, problems []error, err error) {
 		looked = append(looked, Describe(s))
 		devs, err := s.Devices()
 		if err != nil {
-			problems = append(problems, fmt.Errorf("%s: %w", Describe(s), err))
+			problems = append(problems, err) // it names the place
 		}
 		for _, d := range devs {
 			name := d.Name

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vmgenid/vmgenid/genid"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/golden/*.golden with the current output")
+
+// testID returns the ID the fake memory holds for device n: the GUID
+// aabbccdd-eeff-0011-2233-4455667788NN.
+func testID(n int) []byte {
+	id, err := genid.ParseGUID(fmt.Sprintf("aabbccdd-eeff-0011-2233-4455667788%02x", n))
+	if err != nil {
+		panic(err)
+	}
+	return id[:]
+}
+
+// memory is what the fake physical-memory file holds for each table
+// directory: the IDs at the addresses ADDR gives, and for opregion-addr
+// the ADDR halves the firmware keeps in memory.
+var memory = map[string]map[uint64][]byte{
+	"firecracker":   {0xdfff0: testID(0)},
+	"qemu-q35":      {0x0ffff028: testID(0)},
+	"qemu-pc":       {0x0ffff028: testID(0)},
+	"method-addr":   {0x0ffff028: testID(0)},
+	"name-addr":     {0xdfff0: testID(0)},
+	"nested-scopes": {0x3000: testID(0), 0x3100: testID(1)},
+	"cid-package":   {0x4000: testID(9), 0x5000: testID(0), 0x5100: testID(1)},
+	"sta":           {0x6000: testID(0), 0x6100: testID(1), 0x6200: testID(9), 0x6300: testID(2), 0x6400: testID(9)},
+	"high-addr":     {0x1_ffff_f028: testID(0)},
+	"opregion-addr": {0x7000: {0x00, 0x20, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00}, 0x1_0000_2000: testID(0)},
+	"invalid":       {0x8004: testID(7), 0x8ff8: testID(8)},
+	"arm64":         {0x8fffe000: testID(1), 0x40000f00: testID(0), 0x40000e00: testID(9)},
+}
+
+// fakeMem writes a sparse physical-memory file for a table directory.
+func fakeMem(t *testing.T, name string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "mem")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for addr, data := range memory[name] {
+		if _, err := f.WriteAt(data, int64(addr)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
+}
+
+// runCLI runs vmgenid with args and returns what it printed and its exit
+// status, in one text for golden files.
+func runCLI(args []string) string {
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return fmt.Sprintf("$ vmgenid %s\n--- stdout\n%s--- stderr\n%s--- exit %d\n", strings.Join(args, " "), stdout.String(), stderr.String(), code)
+}
+
+func TestGolden(t *testing.T) {
+	type cmd struct {
+		suffix string
+		args   []string
+	}
+	all := []cmd{
+		{"status", []string{"status"}},
+		{"status-json", []string{"status", "--json"}},
+		{"sysctl", []string{"sysctl"}},
+		{"id-uuid", []string{"id", "--uuid"}},
+	}
+	tests := []struct {
+		dir  string // under testdata/tables, or "arm64" for the device tree
+		cmds []cmd
+	}{
+		{"firecracker", slices.Concat(all, []cmd{
+			{"sysctl-n-id", []string{"sysctl", "-n", "hw.acpivmgenid0.id"}},
+			{"sysctl-node", []string{"sysctl", "hw.acpivmgenid0"}},
+			{"sysctl-unknown", []string{"sysctl", "hw.acpivmgenid0.paddr", "hw.acpivmgenid1.id", "kern.nosuch"}},
+			{"id", []string{"id"}},
+			{"id-nodevice", []string{"id", "--device", "acpivmgenid3"}},
+		})},
+		{"qemu-q35", all},
+		{"qemu-pc", all[:1]},
+		{"method-addr", all[:1]},
+		{"name-addr", all[:1]},
+		{"nested-scopes", slices.Concat(all[:1], []cmd{{"id-device", []string{"id", "--device", "acpivmgenid1"}}})},
+		{"cid-package", all[:1]},
+		{"sta", slices.Concat(all[:1], []cmd{{"sysctl", []string{"sysctl"}}})},
+		{"high-addr", all[:3]},
+		{"opregion-addr", all[:1]},
+		{"invalid", slices.Concat(all[:3], []cmd{{"id", []string{"id"}}})},
+		{"arm64", all},
+	}
+	for _, tt := range tests {
+		for _, c := range tt.cmds {
+			name := tt.dir + "-" + c.suffix
+			t.Run(name, func(t *testing.T) {
+				mem := fakeMem(t, tt.dir)
+				tables, dt := filepath.Join("testdata", "tables", tt.dir), filepath.Join("testdata", "none")
+				if tt.dir == "arm64" {
+					tables, dt = filepath.Join("testdata", "none"), filepath.Join("testdata", "devicetree", "arm64")
+				}
+				args := append([]string{"--acpi-tables", tables, "--devicetree", dt, "--mem", mem}, c.args...)
+				got := strings.ReplaceAll(runCLI(args), mem, "$MEM")
+				golden(t, name, got)
+			})
+		}
+	}
+}
+
+// TestGoldenErrors covers the situations where nothing can be read.
+func TestGoldenErrors(t *testing.T) {
+	none := filepath.Join("testdata", "none")
+	fc := filepath.Join("testdata", "tables", "firecracker")
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"nowhere-status", []string{"--acpi-tables", none, "--devicetree", none, "status"}},
+		{"nowhere-sysctl", []string{"--acpi-tables", none, "--devicetree", none, "sysctl", "hw.acpivmgenid0.id"}},
+		{"nowhere-id", []string{"--acpi-tables", none, "--devicetree", none, "id"}},
+		{"nodevice-status", []string{"--acpi-tables", filepath.Join("testdata", "devicetree"), "--devicetree", none, "status"}},
+		{"nomem-status", []string{"--acpi-tables", fc, "--devicetree", none, "--mem", filepath.Join(none, "mem"), "status"}},
+		{"nomem-sysctl", []string{"--acpi-tables", fc, "--devicetree", none, "--mem", filepath.Join(none, "mem"), "sysctl"}},
+		{"nomem-id", []string{"--acpi-tables", fc, "--devicetree", none, "--mem", filepath.Join(none, "mem"), "id"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			golden(t, tt.name, runCLI(tt.args))
+		})
+	}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name+".golden")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (run with -update to accept):\n--- got\n%s--- want\n%s", path, got, want)
+	}
+}
+
+// TestLiveFirecracker checks the acceptance case on a Firecracker guest:
+// the live tables hold \_SB.VGEN at 0xdfff0 and there is no /dev/mem. It
+// runs only on such a machine.
+func TestLiveFirecracker(t *testing.T) {
+	const live = "/sys/firmware/acpi/tables"
+	if _, err := os.Stat("/dev/mem"); err == nil {
+		t.Skip("this machine has /dev/mem")
+	}
+	if _, err := os.ReadFile(filepath.Join(live, "DSDT")); err != nil {
+		t.Skipf("live DSDT not readable: %v", err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"status"}, &stdout, &stderr)
+	out := stdout.String()
+	if !strings.Contains(out, `\_SB.VGEN`) {
+		t.Skipf("not a Firecracker guest (no \\_SB.VGEN):\n%s", out)
+	}
+	for _, want := range []string{"paddr     0xdfff0", "CONFIG_DEVMEM", "Firecracker"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status output lacks %q:\n%s", want, out)
+		}
+	}
+	if code != 1 {
+		t.Errorf("exit status %d, want 1 (no ID could be read)", code)
+	}
+}
