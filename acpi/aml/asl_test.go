@@ -229,3 +229,98 @@ func TestASLVMClockResources(t *testing.T) {
 		t.Errorf("VCL3 _STA = %v", got)
 	}
 }
+
+func TestEvalOps(t *testing.T) {
+	ns := loadAML(t, aml.Options{}, "eval-ops")
+	I := func(v uint64) aml.Object { return aml.Integer(v) }
+	tests := []struct {
+		method string
+		want   aml.Object
+	}{
+		{"T001", I(0xFFFFFFFFFFFFFFFF)},
+		{"T002", I(0x12 + 0x1234 + 0x12345678)},
+		{"T003", I(0x123456789ABCDEEF)},
+		{"T004", I(0x1234000F)},
+		{"T005", I(1<<36 + 0x10)},
+		{"T006", I(0x1 | 0x2 | 0x10 | 0x20)},
+		{"T007", pkg(I(0x0C))},
+		{"T008", I(0x0C)},
+		{"T009", I(0x04)},
+		{"T010", I(2 + 4 + 6 + 8 + 10 - 1)},
+		{"T012", I(3*4 + 5)},
+		{"T013", pkg(I(1), I(0x22))},
+		{"T014", I(5 + 6 + 3)},
+		{"T015", aml.String("hello world")},
+		{"T016", aml.Buffer{1, 2, 3}},
+		{"T017", I(0x06050403)},
+		{"T018", aml.Buffer{1, 2, 0xD4, 0xC3, 0xB2, 0xA1}},
+		{"T019", I(0x12345678)},
+		{"T020", I(0)},
+		{"T021", I(0x1F)},
+		{"T022", aml.String("00000000000000AB")},
+		{"T023", I(3)},
+		{"T024", I(4<<8 | 3)},
+		{"T025", I(0xFFFFFFFFFFFFFF00)},
+		{"T026", I(8 + 8)},
+		{"T027", aml.String("cde")},
+		{"T028", I(2)},
+		{"T029", I(2 + 6<<4)},
+		{"T030", I(0xDEADBEEF)},
+		{"T031", I(0x12345678)},
+		{"T032", I(0xDEADBEEF)},
+		{"T033", I(0x77)},
+		{"T034", I(0x100)},
+		{"T036", I(7)},
+		{"T037", I(5)},
+		{"T038", I(0xFFFFFFFFFFFFFFFF)},
+		{"T039", aml.Buffer{0xAA, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
+		{"T042", aml.Buffer{0, 0xEF, 0xBE, 0}},
+		{"T043", aml.Buffer{2, 1, 0, 0, 0, 0, 0, 0}},
+		{"T044", aml.String("AB")},
+		{"T045", I(0xBB8)},
+		{"T046", pkg(I(0x12), &aml.Reference{Path: `\_SB_.DEV0`, Node: ns.Lookup(`\_SB.DEV0`)})},
+		{"T047", I(0)},
+		{"T048", nil},
+		{"T049", I(5)},
+		{"T050", I(0x030AD041)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method, func(t *testing.T) {
+			n := ns.Lookup(`\` + tt.method)
+			if n == nil {
+				t.Fatal("no such method")
+			}
+			got, err := ns.Evaluate(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("= %s, want %s", aml.ObjectString(got), aml.ObjectString(tt.want))
+			}
+		})
+	}
+	// State persists between evaluations; method-local names are removed.
+	if got := eval(t, ns, `\T040`); got != aml.Integer(6) { // CNT was set to 5 by T037
+		t.Errorf("T040 = %v, want 6", got)
+	}
+	if ns.Lookup(`\T013.LOC`) != nil {
+		t.Error("method-local Name LOC left in the namespace")
+	}
+	if got := eval(t, ns, `\T011`, aml.Integer(2), aml.Integer(3), aml.Integer(4)); got != aml.Integer(10) {
+		t.Errorf("T011(2,3,4) = %v", got)
+	}
+	if _, err := ns.Evaluate(ns.Lookup(`\T011`), aml.Integer(2)); err == nil {
+		t.Error("T011 with one argument succeeded")
+	}
+	for path, kind := range map[string]aml.Kind{
+		`\_SB.CPU0`: aml.KindProcessor, `\_SB.PRS0`: aml.KindPowerResource, `\_SB.TZ00`: aml.KindThermalZone,
+		`\MTX0`: aml.KindMutex, `\EVT0`: aml.KindEvent, `\BFDW`: aml.KindBufferField, `\ALDW`: aml.KindName,
+	} {
+		if n := ns.Lookup(path); n == nil || n.Kind() != kind {
+			t.Errorf("%s = %v, want a %v", path, n, kind)
+		}
+	}
+	if _, err := ns.Evaluate(ns.Lookup(`\_SB.DEV0`)); err == nil {
+		t.Error("evaluating a Device succeeded")
+	}
+}

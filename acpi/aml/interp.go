@@ -983,8 +983,8 @@ func (in *interp) toText(o Object, hex bool) (String, error) {
 	case String:
 		return v, nil
 	case Integer:
-		if hex {
-			return String(fmt.Sprintf("0x%X", uint64(v))), nil
+		if hex { // as ACPICA: all digits of the integer width, no prefix
+			return String(fmt.Sprintf("%0*X", in.ns.IntegerWidth()/4, uint64(v))), nil
 		}
 		return String(strconv.FormatUint(uint64(v), 10)), nil
 	case Buffer:
