@@ -33,6 +33,7 @@ func loadHeader(mem []byte) header {
 // replaced by rename (done only when the old one was invalid) is not.
 type Mapping struct {
 	path  string
+	fi    os.FileInfo // the mapped file, to notice a replacement
 	mem   []byte
 	epoch *uint64 // the epoch word inside mem
 }
@@ -65,7 +66,17 @@ func Map(path string) (*Mapping, error) {
 		munmap(mem)
 		return nil, fmt.Errorf("%w (file %s)", err, path)
 	}
-	return &Mapping{path: path, mem: mem, epoch: wordAt(mem, OffEpoch)}, nil
+	return &Mapping{path: path, fi: fi, mem: mem, epoch: wordAt(mem, OffEpoch)}, nil
+}
+
+// Replaced reports whether the path no longer names the mapped file: it
+// was removed, or replaced by another file. The daemon never does either
+// to a valid file, but an administrator (or a service manager cleaning its
+// runtime directory) can; a reader that sees true should Map again. It
+// costs one stat(2).
+func (m *Mapping) Replaced() bool {
+	fi, err := os.Stat(m.path)
+	return err != nil || !os.SameFile(m.fi, fi)
 }
 
 // Path returns the path the mapping was made from.
@@ -74,6 +85,13 @@ func (m *Mapping) Path() string { return m.path }
 // Epoch returns the published epoch with one atomic 64-bit load: 0 if none
 // has been published yet. It makes no system call.
 func (m *Mapping) Epoch() uint64 { return fromLE(atomic.LoadUint64(m.epoch)) }
+
+// EpochWord returns the address of the epoch word inside the mapping, for
+// callers that keep it in an atomic pointer and load it themselves (the
+// root package's Epoch does, to stay within the inlining budget). The word
+// is little-endian: swap its bytes where BigEndian is true. It is valid
+// until Close.
+func (m *Mapping) EpochWord() unsafe.Pointer { return unsafe.Pointer(m.epoch) }
 
 // How long Read waits for a seq that does not move. A publish takes well
 // under a microsecond; a seq odd and unchanged for this long means the

@@ -226,6 +226,10 @@ func putLE64(b []byte, v uint64) {
 	}
 }
 
+// BigEndian is true on platforms whose native byte order differs from the
+// file's, where words loaded from a mapping must be byte-swapped.
+const BigEndian = bigEndian
+
 // fromLE converts a word loaded from the file (little-endian) to native
 // order, and back: on little-endian machines it compiles to nothing.
 func fromLE(v uint64) uint64 {

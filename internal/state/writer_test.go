@@ -152,6 +152,9 @@ func TestRestartKeepsReadersLive(t *testing.T) {
 		t.Errorf("old mapping sees epoch %d after restart, want %d", got, r.Epoch)
 	}
 	after, _ := os.Stat(path)
+	if m.Replaced() {
+		t.Error("Replaced is true for a file reused in place")
+	}
 	if !os.SameFile(before, after) {
 		t.Error("restart replaced the state file instead of reusing it")
 	}
@@ -231,6 +234,36 @@ func TestSymlinkNotFollowed(t *testing.T) {
 	}
 	if fi, _ := os.Lstat(path); fi.Mode()&os.ModeSymlink != 0 {
 		t.Error("the link is still in place")
+	}
+}
+
+func TestReplaced(t *testing.T) {
+	w, path := newWriter(t)
+	if err := w.Publish(sampleRecord()); err != nil {
+		t.Fatal(err)
+	}
+	m := mustMap(t, path)
+	if m.Replaced() {
+		t.Fatal("fresh mapping reports Replaced")
+	}
+	w.Close()
+	os.Remove(path)
+	if !m.Replaced() {
+		t.Error("removed file not reported as Replaced")
+	}
+	w2, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w2.Close()
+	if err := w2.Publish(consistentRecord(9)); err != nil {
+		t.Fatal(err)
+	}
+	if !m.Replaced() {
+		t.Error("re-created file not reported as Replaced")
+	}
+	if m.Epoch() != sampleRecord().Epoch {
+		t.Error("the old mapping changed")
 	}
 }
 

@@ -1,0 +1,62 @@
+package vmgenid
+
+import (
+	"syscall"
+	"testing"
+)
+
+// epochSink keeps the compiler from dropping the loads.
+var epochSink uint64
+
+// BenchmarkEpoch measures the package-level Epoch with a published state
+// file: after the first call, one atomic load.
+func BenchmarkEpoch(b *testing.B) {
+	path, _ := useTempPaths(b)
+	publish(b, newWriter(b, path), 1)
+	if Epoch() != 1 {
+		b.Fatal("state file not mapped")
+	}
+	var s uint64
+	for b.Loop() {
+		s += Epoch()
+	}
+	epochSink = s
+}
+
+// BenchmarkPublishedEpoch measures Epoch on a state file opened by path.
+func BenchmarkPublishedEpoch(b *testing.B) {
+	path, _ := useTempPaths(b)
+	publish(b, newWriter(b, path), 1)
+	p, err := Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	var s uint64
+	for b.Loop() {
+		s += p.Epoch()
+	}
+	epochSink = s
+}
+
+// BenchmarkEpochSyscall measures one getpid system call, the cheapest
+// system call there is, standing in for the sysctl query NetBSD programs
+// make to read kern.entropy.epoch.
+func BenchmarkEpochSyscall(b *testing.B) {
+	var s uint64
+	for b.Loop() {
+		s += uint64(syscall.Getpid())
+	}
+	epochSink = s
+}
+
+// BenchmarkCurrent measures a consistent read of the whole record.
+func BenchmarkCurrent(b *testing.B) {
+	path, _ := useTempPaths(b)
+	publish(b, newWriter(b, path), 1)
+	for b.Loop() {
+		if _, err := Current(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,120 @@
+// Package events streams entropy-epoch changes over a Unix socket: the
+// daemon's Server writes one JSON object per line per change to every
+// connected client, and Client reads them back.
+//
+// The stream is one-way. A client that sends anything, or that reads so
+// slowly that its queue fills, is disconnected: a slow or hostile client
+// never delays the daemon. A client that missed events can always read the
+// current state from the state file; the stream says only "it changed".
+//
+// Wire format, one object per line (at most MaxLine bytes with the "\n"):
+//
+//	{"epoch":2,"id":"ddccbbaaffee11002233445566778899","id_known":true,"reason":"poll","time":"2026-11-27T04:30:00.123456789Z"}
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/vmgenid/vmgenid/genid"
+)
+
+// MaxLine is the longest line, newline included, a Client accepts and a
+// Server sends.
+const MaxLine = 4096
+
+// Event is one change of the entropy epoch.
+type Event struct {
+	// Epoch is the new epoch: never 0 nor all ones.
+	Epoch uint64 `json:"epoch"`
+	// ID is the new VM generation ID as 32 lowercase hex digits in memory
+	// order, or "" when the daemon could not read it.
+	ID string `json:"id"`
+	// IDKnown is true exactly when ID is set.
+	IDKnown bool `json:"id_known"`
+	// Reason names the detector that noticed the change ("poll", "kmsg",
+	// "gpe", "uevent", "restart", …).
+	Reason string `json:"reason"`
+	// Time is when the daemon published the change.
+	Time time.Time `json:"time"`
+}
+
+// Validate checks the rules every event obeys.
+func (e Event) Validate() error {
+	if e.Epoch == 0 || e.Epoch == ^uint64(0) {
+		return fmt.Errorf("events: epoch %#x is never published", e.Epoch)
+	}
+	if e.ID != "" {
+		if _, err := genid.ParseHex(e.ID); err != nil {
+			return fmt.Errorf("events: field id: %w", err)
+		}
+		if e.ID != string(bytes.ToLower([]byte(e.ID))) {
+			return fmt.Errorf("events: field id %q: want lowercase hex", e.ID)
+		}
+	}
+	if e.IDKnown != (e.ID != "") {
+		return fmt.Errorf("events: id_known is %v but id is %q", e.IDKnown, e.ID)
+	}
+	return nil
+}
+
+// AppendLine appends e as one JSON line, newline included.
+func (e Event) AppendLine(b []byte) ([]byte, error) {
+	if err := e.Validate(); err != nil {
+		return b, err
+	}
+	j, err := json.Marshal(e)
+	if err != nil {
+		return b, fmt.Errorf("events: %w", err)
+	}
+	if len(j)+1 > MaxLine {
+		return b, fmt.Errorf("events: event is %d bytes encoded, more than %d", len(j)+1, MaxLine)
+	}
+	b = append(b, j...)
+	return append(b, '\n'), nil
+}
+
+// wireEvent mirrors Event with pointers, to tell a missing field from a
+// zero one.
+type wireEvent struct {
+	Epoch   *uint64    `json:"epoch"`
+	ID      *string    `json:"id"`
+	IDKnown *bool      `json:"id_known"`
+	Reason  string     `json:"reason"`
+	Time    *time.Time `json:"time"`
+}
+
+// ParseLine decodes one line of the stream, with or without its trailing
+// newline. Unknown fields are ignored (later versions may add some); the
+// fields epoch, id, id_known and time are required and checked.
+func ParseLine(line []byte) (Event, error) {
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	if len(line)+1 > MaxLine {
+		return Event{}, fmt.Errorf("events: line is %d bytes, more than %d", len(line)+1, MaxLine)
+	}
+	if len(bytes.TrimSpace(line)) == 0 {
+		return Event{}, errors.New("events: empty line")
+	}
+	var w wireEvent
+	if err := json.Unmarshal(line, &w); err != nil {
+		return Event{}, fmt.Errorf("events: bad JSON: %w", err)
+	}
+	switch {
+	case w.Epoch == nil:
+		return Event{}, errors.New("events: field epoch is missing")
+	case w.ID == nil:
+		return Event{}, errors.New("events: field id is missing")
+	case w.IDKnown == nil:
+		return Event{}, errors.New("events: field id_known is missing")
+	case w.Time == nil:
+		return Event{}, errors.New("events: field time is missing")
+	}
+	e := Event{Epoch: *w.Epoch, ID: *w.ID, IDKnown: *w.IDKnown, Reason: w.Reason, Time: *w.Time}
+	if err := e.Validate(); err != nil {
+		return Event{}, err
+	}
+	return e, nil
+}
