@@ -63,6 +63,7 @@ func runSysctl(env *cmdEnv, args []string, valuesOnly bool) error {
 	var entries []sysctlEntry
 	if discErr == nil {
 		entries = sysctlEntries(d)
+		printProblems(env.stderr, "sysctl", d.problems)
 	}
 	if len(args) == 0 && len(entries) == 0 {
 		return discErr

@@ -134,6 +134,8 @@ func TestGoldenErrors(t *testing.T) {
 		{"nomem-status", []string{"--acpi-tables", fc, "--devicetree", none, "--mem", filepath.Join(none, "mem"), "status"}},
 		{"nomem-sysctl", []string{"--acpi-tables", fc, "--devicetree", none, "--mem", filepath.Join(none, "mem"), "sysctl"}},
 		{"nomem-id", []string{"--acpi-tables", fc, "--devicetree", none, "--mem", filepath.Join(none, "mem"), "id"}},
+		{"corrupt-tree-sysctl", []string{"--acpi-tables", fc, "--devicetree", filepath.Join("testdata", "devicetree", "corrupt"), "--mem", filepath.Join(none, "mem"), "sysctl", "hw.acpivmgenid0.paddr"}},
+		{"corrupt-tree-status", []string{"--acpi-tables", fc, "--devicetree", filepath.Join("testdata", "devicetree", "corrupt"), "--mem", filepath.Join(none, "mem"), "status"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
