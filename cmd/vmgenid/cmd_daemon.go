@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/vmgenid/vmgenid/acpi"
+	"github.com/vmgenid/vmgenid/internal/daemon"
+	"github.com/vmgenid/vmgenid/internal/detect"
+	"github.com/vmgenid/vmgenid/internal/source"
+)
+
+// daemonOptions are the flags of "vmgenid daemon".
+type daemonOptions struct {
+	statePath  string
+	socketPath string
+	poll       time.Duration
+	kmsg       string
+	gpe        string
+	ged        bool
+	uevent     bool
+	verbose    bool
+}
+
+func init() {
+	o := daemonOptions{
+		statePath:  "/run/vmgenid/state",
+		socketPath: "/run/vmgenid/events.sock",
+		poll:       detect.DefaultPollInterval,
+		kmsg:       detect.DefaultKmsgPath,
+		gpe:        "auto",
+		ged:        true,
+		uevent:     true,
+	}
+	register(&command{
+		name:    "daemon",
+		summary: "watch for VM generation ID changes: reseed the kernel, advance and publish the entropy epoch",
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&o.statePath, "state", o.statePath, "state file to publish")
+			fs.StringVar(&o.socketPath, "socket", o.socketPath, "events socket (empty: none)")
+			fs.DurationVar(&o.poll, "poll", o.poll, "how often to read the ID, and to poll interrupt counters (0: never)")
+			fs.StringVar(&o.kmsg, "kmsg", o.kmsg, "kernel log to follow for VM fork notices (empty: none)")
+			fs.StringVar(&o.gpe, "gpe", o.gpe, "GPE number whose counter to poll (hex like 0x05 or decimal), \"auto\" to find the handler in the AML, \"off\"")
+			fs.BoolVar(&o.ged, "ged", o.ged, "poll the ACPI:Ged interrupt counts (Firecracker) when no GPE handler is found")
+			fs.BoolVar(&o.uevent, "uevent", o.uevent, "listen for the kernel's NEW_VMGENID uevent")
+			fs.BoolVar(&o.verbose, "v", false, "log details (every source problem, spurious signals)")
+		},
+		run: func(env *cmdEnv, args []string) error {
+			if len(args) != 0 {
+				return fmt.Errorf("unexpected arguments %q", args)
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runDaemon(ctx, env, o)
+		},
+	})
+}
+
+// runDaemon wires the sources and detectors the flags ask for into a
+// daemon and runs it until ctx is done.
+func runDaemon(ctx context.Context, env *cmdEnv, o daemonOptions) error {
+	flags := log.LstdFlags | log.Lmicroseconds
+	if os.Getenv("JOURNAL_STREAM") != "" {
+		flags = 0 // the journal stamps lines itself
+	}
+	logger := log.New(env.stderr, "", flags)
+	logf := func(format string, args ...any) { logger.Printf(format, args...) }
+	debugf := func(string, ...any) {}
+	if o.verbose {
+		debugf = func(format string, args ...any) { logger.Printf("debug: "+format, args...) }
+	}
+
+	srcs, err := source.Detect(env.global.sourceOptions())
+	if err != nil {
+		logf("%v", err)
+	}
+	defer source.CloseAll(srcs)
+
+	// The daemon owns the detectors from daemon.New on, even when it fails.
+	var dets []detect.Detector
+	if o.kmsg != "" {
+		k, err := detect.OpenKmsg(o.kmsg)
+		switch {
+		case errors.Is(err, detect.ErrUnsupported):
+			debugf("no kernel log fork notices on this system")
+		case err != nil:
+			logf("not following the kernel log: %v", err)
+		default:
+			dets = append(dets, k)
+		}
+	}
+	if o.uevent {
+		u, err := detect.ListenUevents()
+		switch {
+		case errors.Is(err, detect.ErrUnsupported):
+		case err != nil:
+			logf("not listening for uevents: %v", err)
+		default:
+			dets = append(dets, u)
+		}
+	}
+	if o.poll > 0 {
+		dets = append(dets, counterDetectors(env, o, srcs, logf, debugf)...)
+	}
+
+	d, err := daemon.New(daemon.Config{
+		StatePath:    o.statePath,
+		SocketPath:   o.socketPath,
+		Sources:      srcs,
+		Detectors:    dets,
+		PollInterval: o.poll,
+		Logf:         logf,
+		Debugf:       debugf,
+		Ready: func(status string) {
+			if err := daemon.SystemdNotify("READY=1\nSTATUS=" + status); err != nil {
+				logf("%v", err)
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	return d.Run(ctx)
+}
+
+// counterDetectors returns the interrupt-counter detectors: the GPE whose
+// handler notifies the device (from --gpe, or found in the AML), else the
+// GED interrupt counts.
+func counterDetectors(env *cmdEnv, o daemonOptions, srcs []source.Source, logf, debugf func(string, ...any)) []detect.Detector {
+	gpe := -1
+	switch o.gpe {
+	case "off":
+		return nil
+	case "auto", "":
+		n, why := findGPE(env.global.acpiTables, srcs)
+		if n < 0 {
+			debugf("no GPE handler found: %s", why)
+		} else {
+			debugf("GPE %#02x notifies the device: %s", n, why)
+		}
+		gpe = n
+	default:
+		n, err := strconv.ParseInt(o.gpe, 0, 0)
+		if err != nil || n < 0 || n > 0xff {
+			logf("--gpe %q: want a number 0..0xff, \"auto\" or \"off\"", o.gpe)
+			return nil
+		}
+		gpe = int(n)
+	}
+	if gpe >= 0 {
+		c, err := detect.NewGPECounter(detect.DefaultGPEDir, gpe, o.poll)
+		if err == nil {
+			return []detect.Detector{c}
+		}
+		logf("not polling GPE %#02x: %v", gpe, err)
+	}
+	if o.ged {
+		c, err := detect.NewGEDCounter(detect.DefaultInterruptsPath, o.poll)
+		if err == nil {
+			return []detect.Detector{c}
+		}
+		debugf("not polling GED interrupts: %v", err)
+	}
+	return nil
+}
+
+// findGPE looks for the GPE method that notifies the first ACPI device
+// found, by scanning the raw AML of the tables (detect.FindGPEHandlers). It
+// returns -1 and why when there is none.
+func findGPE(tablesDir string, srcs []source.Source) (int, string) {
+	found, _, err := source.FindAll(srcs)
+	if err != nil {
+		return -1, err.Error()
+	}
+	path := ""
+	for _, f := range found {
+		if f.Source.Kind() == "acpi" && strings.HasPrefix(f.Device.Path, `\`) {
+			path = f.Device.Path
+			break
+		}
+	}
+	if path == "" {
+		return -1, "no ACPI device"
+	}
+	tables, _, err := acpi.ReadDir(tablesDir)
+	if err != nil {
+		return -1, err.Error()
+	}
+	for _, t := range acpi.DefinitionBlocks(tables) {
+		hs, err := detect.FindGPEHandlers(t.Name, t.AML(), path)
+		if err != nil {
+			return -1, err.Error()
+		}
+		if len(hs) > 0 {
+			return hs[0].GPE, fmt.Sprintf("%s.%s in %s notifies %s", `\_GPE`, hs[0].Method, hs[0].Table, path)
+		}
+	}
+	return -1, "no _Exx/_Lxx method notifies " + path
+}

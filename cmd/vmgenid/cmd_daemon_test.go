@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vmgenid/vmgenid/genid"
+	"github.com/vmgenid/vmgenid/internal/events"
+	"github.com/vmgenid/vmgenid/internal/state"
+)
+
+// lockedBuffer is an io.Writer safe for concurrent use.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// daemonFixture is QEMU q35's tables (testdata/tables/qemu-q35, ID at
+// 0x0FFFF028) over a sparse memory file.
+type daemonFixture struct {
+	dir, mem string
+	env      *cmdEnv
+	stderr   *lockedBuffer
+	opts     daemonOptions
+}
+
+func newDaemonFixture(t *testing.T) *daemonFixture {
+	dir := t.TempDir()
+	f := &daemonFixture{dir: dir, mem: filepath.Join(dir, "mem"), stderr: &lockedBuffer{}}
+	m, err := os.Create(f.mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Truncate(0x10000000)
+	m.Close()
+	f.setID(t, 1)
+	f.env = &cmdEnv{
+		global: globalFlags{acpiTables: "testdata/tables/qemu-q35", mem: f.mem},
+		stdout: &lockedBuffer{},
+		stderr: f.stderr,
+	}
+	f.opts = daemonOptions{
+		statePath:  filepath.Join(dir, "run", "state"),
+		socketPath: filepath.Join(dir, "sock"),
+		poll:       5 * time.Millisecond,
+		gpe:        "off", // the host's counters and logs stay out of the test
+	}
+	return f
+}
+
+func (f *daemonFixture) setID(t *testing.T, n byte) genid.ID {
+	t.Helper()
+	var id genid.ID
+	for i := range id {
+		id[i] = n
+	}
+	m, err := os.OpenFile(f.mem, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if _, err := m.WriteAt(id[:], 0x0FFFF028); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func TestDaemonAndWatchExec(t *testing.T) {
+	f := newDaemonFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	daemonDone := make(chan error, 1)
+	go func() { daemonDone <- runDaemon(ctx, f.env, f.opts) }()
+
+	// Wait for the first publish and the socket.
+	var m *state.Mapping
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var err error
+		if m, err = state.Map(f.opts.statePath); err == nil {
+			if c, err := events.Dial(ctx, f.opts.socketPath); err == nil {
+				c.Close()
+				break
+			}
+			m.Close()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("daemon did not start: %s", f.stderr)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	defer m.Close()
+	if e := m.Epoch(); e != 1 {
+		t.Fatalf("first epoch %d, want 1", e)
+	}
+
+	out := filepath.Join(f.dir, "hook.out")
+	wctx, wcancel := context.WithCancel(ctx)
+	watchEnv := &cmdEnv{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}}
+	watchDone := make(chan error, 1)
+	go func() {
+		watchDone <- runWatch(wctx, watchEnv, watchOptions{
+			socketPath: f.opts.socketPath,
+			exec:       `echo "$VMGENID_EPOCH $VMGENID_ID" >> ` + out,
+		})
+	}()
+	// The watcher connects at some point; keep changing the ID until the
+	// hook has run.
+	var last genid.ID
+	for n := byte(2); ; n++ {
+		last = f.setID(t, n)
+		time.Sleep(50 * time.Millisecond)
+		if b, _ := os.ReadFile(out); len(b) > 0 {
+			break
+		}
+		if time.Now().After(deadline) || n == 200 {
+			t.Fatalf("the --exec hook never ran; daemon log:\n%s\nwatch stderr:\n%s", f.stderr, watchEnv.stderr)
+		}
+	}
+	rec, err := m.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.ID != last {
+		t.Errorf("published ID %s, want %s", rec.ID, last)
+	}
+	b, _ := os.ReadFile(out)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	var epoch uint64
+	var idHex string
+	for _, l := range lines {
+		if _, err := fmt.Sscan(l, &epoch, &idHex); err != nil {
+			t.Fatalf("hook line %q: %v", l, err)
+		}
+		id, err := genid.ParseHex(idHex)
+		if err != nil || id != (genid.ID{id[0], id[0], id[0], id[0], id[0], id[0], id[0], id[0], id[0], id[0], id[0], id[0], id[0], id[0], id[0], id[0]}) || epoch < 2 || epoch > uint64(id[0]) {
+			// The n-th ID written is all bytes n; each change advances
+			// the epoch at most once, so the epoch never passes n.
+			t.Errorf("hook line %q: want an ID of bytes n and an epoch from 2 to n", l)
+		}
+	}
+	wcancel()
+	if err := <-watchDone; err != nil {
+		t.Errorf("watch = %v", err)
+	}
+	cancel()
+	if err := <-daemonDone; err != nil {
+		t.Errorf("daemon = %v", err)
+	}
+	if log := f.stderr.String(); !strings.Contains(log, "acpivmgenid0: cloned: "+last.String()) {
+		t.Errorf("daemon log lacks the cloned line for %s:\n%s", last, log)
+	}
+}
+
+func TestDaemonNothingCanWork(t *testing.T) {
+	f := newDaemonFixture(t)
+	f.env.global.mem = filepath.Join(f.dir, "no-such-mem")
+	f.opts.ged = false
+	err := runDaemon(context.Background(), f.env, f.opts)
+	if err == nil || !strings.Contains(err.Error(), "no way to detect a change") {
+		t.Errorf("runDaemon with no readable ID and no detector = %v", err)
+	}
+}
+
+func TestFormatEvent(t *testing.T) {
+	tm := time.Date(2026, 11, 27, 4, 30, 0, 123000000, time.UTC)
+	got := formatEvent(events.Event{Epoch: 2, ID: "ddccbbaaffee11002233445566778899", IDKnown: true, Reason: "poll", Time: tm})
+	want := "2026-11-27T04:30:00.123Z epoch 2 id ddccbbaaffee11002233445566778899 (poll)"
+	if got != want {
+		t.Errorf("formatEvent = %q, want %q", got, want)
+	}
+	if got := formatEvent(events.Event{Epoch: 3, Reason: "kmsg", Time: tm}); !strings.Contains(got, "epoch 3 id unknown (kmsg)") {
+		t.Errorf("formatEvent without ID = %q", got)
+	}
+}
