@@ -41,7 +41,7 @@ func (c *Client) Next() (Event, error) {
 	switch {
 	case err == nil:
 		var ev Event
-		if ev, err = ParseLine(b); err == nil {
+		if ev, err = parseLine(b); err == nil {
 			return ev, nil
 		}
 		c.err = fmt.Errorf("events: line %d: %w", c.line, err)

@@ -44,19 +44,26 @@ type Event struct {
 
 // Validate checks the rules every event obeys.
 func (e Event) Validate() error {
+	if err := e.validate(); err != nil {
+		return fmt.Errorf("events: %w", err)
+	}
+	return nil
+}
+
+func (e Event) validate() error {
 	if e.Epoch == 0 || e.Epoch == ^uint64(0) {
-		return fmt.Errorf("events: epoch %#x is never published", e.Epoch)
+		return fmt.Errorf("epoch %#x is never published", e.Epoch)
 	}
 	if e.ID != "" {
 		if _, err := genid.ParseHex(e.ID); err != nil {
-			return fmt.Errorf("events: field id: %w", err)
+			return fmt.Errorf("field id: %w", err)
 		}
 		if e.ID != string(bytes.ToLower([]byte(e.ID))) {
-			return fmt.Errorf("events: field id %q: want lowercase hex", e.ID)
+			return fmt.Errorf("field id %q: want lowercase hex", e.ID)
 		}
 	}
 	if e.IDKnown != (e.ID != "") {
-		return fmt.Errorf("events: id_known is %v but id is %q", e.IDKnown, e.ID)
+		return fmt.Errorf("id_known is %v but id is %q", e.IDKnown, e.ID)
 	}
 	return nil
 }
@@ -91,29 +98,39 @@ type wireEvent struct {
 // newline. Unknown fields are ignored (later versions may add some); the
 // fields epoch, id, id_known and time are required and checked.
 func ParseLine(line []byte) (Event, error) {
+	ev, err := parseLine(line)
+	if err != nil {
+		return Event{}, fmt.Errorf("events: %w", err)
+	}
+	return ev, nil
+}
+
+// parseLine is ParseLine with errors that do not name the package, for
+// the client to prefix with the line number.
+func parseLine(line []byte) (Event, error) {
 	line = bytes.TrimSuffix(line, []byte("\n"))
 	if len(line)+1 > MaxLine {
-		return Event{}, fmt.Errorf("events: line is %d bytes, more than %d", len(line)+1, MaxLine)
+		return Event{}, fmt.Errorf("line is %d bytes, more than %d", len(line)+1, MaxLine)
 	}
 	if len(bytes.TrimSpace(line)) == 0 {
-		return Event{}, errors.New("events: empty line")
+		return Event{}, errors.New("empty line")
 	}
 	var w wireEvent
 	if err := json.Unmarshal(line, &w); err != nil {
-		return Event{}, fmt.Errorf("events: bad JSON: %w", err)
+		return Event{}, fmt.Errorf("bad JSON: %w", err)
 	}
 	switch {
 	case w.Epoch == nil:
-		return Event{}, errors.New("events: field epoch is missing")
+		return Event{}, errors.New("field epoch is missing")
 	case w.ID == nil:
-		return Event{}, errors.New("events: field id is missing")
+		return Event{}, errors.New("field id is missing")
 	case w.IDKnown == nil:
-		return Event{}, errors.New("events: field id_known is missing")
+		return Event{}, errors.New("field id_known is missing")
 	case w.Time == nil:
-		return Event{}, errors.New("events: field time is missing")
+		return Event{}, errors.New("field time is missing")
 	}
 	e := Event{Epoch: *w.Epoch, ID: *w.ID, IDKnown: *w.IDKnown, Reason: w.Reason, Time: *w.Time}
-	if err := e.Validate(); err != nil {
+	if err := e.validate(); err != nil {
 		return Event{}, err
 	}
 	return e, nil
