@@ -1,25 +1,58 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/vmgenid/vmgenid"
 )
 
 func init() {
 	var valuesOnly bool
+	statePath := vmgenid.DefaultStatePath
 	register(&command{
 		name:    "sysctl",
-		summary: "print the IDs under NetBSD's sysctl names (hw.acpivmgenidN.id, hw.acpivmgenidN.paddr)",
+		summary: "print the IDs under NetBSD's sysctl names (hw.acpivmgenidN.id, hw.acpivmgenidN.paddr, kern.entropy.epoch)",
 		usage:   "[NAME...]",
 		flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&valuesOnly, "n", false, "print values only, without \"NAME = \"")
+			fs.StringVar(&statePath, "state", statePath, "the daemon's state file, source of kern.entropy.epoch")
 		},
 		run: func(env *cmdEnv, args []string) error {
-			return runSysctl(env, args, valuesOnly)
+			return runSysctl(env, args, valuesOnly, statePath)
 		},
 	})
+}
+
+// epochName is NetBSD's name for the entropy epoch; here its value is the
+// one the vmgenid daemon publishes.
+const epochName = "kern.entropy.epoch"
+
+// epochEntry reads kern.entropy.epoch from the daemon's state file.
+func epochEntry(statePath string) sysctlEntry {
+	return sysctlEntry{epochName, func() (string, error) {
+		p, err := vmgenid.Open(statePath)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return "", fmt.Errorf("no state file %s: the vmgenid daemon has not run since boot (or uses another --state): %w", statePath, err)
+			}
+			return "", err
+		}
+		defer p.Close()
+		st, err := p.Current()
+		if err != nil {
+			return "", err
+		}
+		// NetBSD's kern.entropy.epoch is an unsigned int; ours is
+		// wider and printed whole.
+		return strconv.FormatUint(st.Epoch, 10), nil
+	}}
 }
 
 // sysctlEntry is one name and how to get its value.
@@ -54,25 +87,41 @@ func sysctlEntries(d *discovery) []sysctlEntry {
 }
 
 // runSysctl prints NAME = VALUE lines. Like sysctl(8), a NAME may be a
-// node (hw.acpivmgenid0) that selects every name under it. Unknown names
+// node (hw.acpivmgenid0, kern.entropy) that selects every name under it. Unknown names
 // and unreadable values go to stderr with the reason; the others are
 // still printed and the exit status is 1.
-func runSysctl(env *cmdEnv, args []string, valuesOnly bool) error {
-	d, discErr := discover(env)
-	defer d.close()
-	var entries []sysctlEntry
-	if discErr == nil {
-		entries = sysctlEntries(d)
-		printProblems(env.stderr, "sysctl", d.problems)
+func runSysctl(env *cmdEnv, args []string, valuesOnly bool, statePath string) error {
+	var (
+		d       *discovery
+		discErr error
+		entries []sysctlEntry
+	)
+	// Devices are looked for unless only the epoch is asked for.
+	if len(args) == 0 || slices.ContainsFunc(args, func(a string) bool { return !strings.HasPrefix(epochName, a) }) {
+		d, discErr = discover(env)
+		defer d.close()
+		if discErr == nil {
+			entries = sysctlEntries(d)
+			printProblems(env.stderr, "sysctl", d.problems)
+		}
 	}
-	if len(args) == 0 && len(entries) == 0 {
-		return discErr
-	}
+	epoch := epochEntry(statePath)
+	entries = append(entries, epoch)
 
 	var selected []sysctlEntry
 	failed := false
 	if len(args) == 0 {
-		selected = entries
+		if discErr != nil {
+			fmt.Fprintf(env.stderr, "vmgenid sysctl: %v\n", discErr)
+			failed = true
+		}
+		selected = entries[:len(entries)-1]
+		// Listing everything shows the epoch only where a daemon
+		// has published one; asked for by name, its absence is an
+		// error.
+		if _, err := os.Stat(statePath); err == nil {
+			selected = append(selected, epoch)
+		}
 	}
 	for _, name := range args {
 		n := 0
@@ -84,7 +133,7 @@ func runSysctl(env *cmdEnv, args []string, valuesOnly bool) error {
 		}
 		if n == 0 {
 			failed = true
-			if discErr != nil {
+			if discErr != nil && strings.HasPrefix(name, "hw.") {
 				fmt.Fprintf(env.stderr, "vmgenid sysctl: %s: unknown name: %v\n", name, discErr)
 			} else {
 				fmt.Fprintf(env.stderr, "vmgenid sysctl: %s: unknown name (known: %s)\n", name, strings.Join(entryNames(entries), ", "))

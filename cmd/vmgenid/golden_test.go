@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/vmgenid/vmgenid/genid"
+	"github.com/vmgenid/vmgenid/internal/state"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden/*.golden with the current output")
@@ -112,7 +113,7 @@ func TestGolden(t *testing.T) {
 					tables, dt = filepath.Join("testdata", "none"), filepath.Join("testdata", "devicetree", "arm64")
 				}
 				args := append([]string{"--acpi-tables", tables, "--devicetree", dt, "--mem", mem}, c.args...)
-				got := strings.ReplaceAll(runCLI(args), mem, "$MEM")
+				got := strings.ReplaceAll(runCLI(hermetic(args)), mem, "$MEM")
 				golden(t, name, got)
 			})
 		}
@@ -139,7 +140,57 @@ func TestGoldenErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			golden(t, tt.name, runCLI(tt.args))
+			golden(t, tt.name, runCLI(hermetic(tt.args)))
+		})
+	}
+}
+
+// hermetic points sysctl at a state file that does not exist unless args
+// name one, so that a daemon running on the test machine changes nothing.
+func hermetic(args []string) []string {
+	i := slices.Index(args, "sysctl")
+	if i < 0 || slices.Contains(args, "--state") {
+		return args
+	}
+	return slices.Concat(args[:i+1], []string{"--state", filepath.Join("testdata", "none", "state")}, args[i+1:])
+}
+
+// TestGoldenEpoch reads kern.entropy.epoch from a state file published
+// the way the daemon publishes it.
+func TestGoldenEpoch(t *testing.T) {
+	dir := t.TempDir()
+	statePath := filepath.Join(dir, "state")
+	w, err := state.Create(statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var id genid.ID
+	copy(id[:], testID(0))
+	if err := w.Publish(state.Record{Flags: state.FlagIDKnown, Epoch: 7, ID: id, PAddr: 0xdfff0, Changes: 6}); err != nil {
+		t.Fatal(err)
+	}
+	mem := fakeMem(t, "firecracker")
+	base := []string{"--acpi-tables", filepath.Join("testdata", "tables", "firecracker"), "--devicetree", filepath.Join("testdata", "none"), "--mem", mem}
+	none := filepath.Join("testdata", "none")
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"epoch-sysctl-all", []string{"sysctl", "--state", statePath}},
+		{"epoch-sysctl", []string{"sysctl", "--state", statePath, "kern.entropy.epoch"}},
+		{"epoch-sysctl-n-node", []string{"sysctl", "-n", "--state", statePath, "kern.entropy"}},
+		{"epoch-sysctl-nodaemon", []string{"sysctl", "--state", filepath.Join(none, "state"), "kern.entropy.epoch", "hw.acpivmgenid0.paddr"}},
+		{"epoch-sysctl-nowhere", []string{"--acpi-tables", none, "--devicetree", none, "sysctl", "--state", statePath}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := tt.args
+			if args[0] == "sysctl" {
+				args = slices.Concat(base, args)
+			}
+			out := strings.ReplaceAll(runCLI(args), mem, "$MEM")
+			golden(t, tt.name, strings.ReplaceAll(out, statePath, "$STATE"))
 		})
 	}
 }
