@@ -377,15 +377,34 @@ func (p *parser) termList(end int) ([]*term, error) {
 	return list, nil
 }
 
+// peekOp returns the opcode at the current position, for error messages.
+func (p *parser) peekOp() uint16 {
+	if p.pos >= p.end {
+		return opNoop
+	}
+	b := p.aml[p.pos]
+	switch {
+	case isNameLead(b):
+		return opNameString
+	case b >= 0x60 && b <= 0x67:
+		return opLocal
+	case b >= 0x68 && b <= 0x6E:
+		return opArg
+	case b == opExtPrefix && p.pos+1 < p.end:
+		return opExtPrefix<<8 | uint16(p.aml[p.pos+1])
+	}
+	return uint16(b)
+}
+
 // term decodes one term: a statement, an expression or a named object.
 func (p *parser) term() (*term, error) {
 	start := p.pos
 	if err := p.in.enter(); err != nil {
-		return nil, p.errAt(start, opNoop, err)
+		return nil, p.errAt(start, p.peekOp(), err)
 	}
 	defer p.in.leave()
 	if err := p.in.step(); err != nil {
-		return nil, p.errAt(start, opNoop, err)
+		return nil, p.errAt(start, p.peekOp(), err)
 	}
 	if err := p.need(1, opNoop, "term"); err != nil {
 		return nil, err

@@ -1,0 +1,329 @@
+package aml
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A tiny AML assembler for hand-made (and hostile) definition blocks.
+
+// pkgLength encodes the PkgLength of an object whose body (after the
+// PkgLength) is n bytes long.
+func pkgLength(n int) []byte {
+	for size := 1; size <= 4; size++ {
+		total := n + size
+		if size == 1 && total < 0x40 {
+			return []byte{byte(total)}
+		}
+		if size > 1 && total < 1<<(4+8*(size-1)) {
+			b := []byte{byte(size-1)<<6 | byte(total&0x0F)}
+			for i := 1; i < size; i++ {
+				b = append(b, byte(total>>(4+8*(i-1))))
+			}
+			return b
+		}
+	}
+	panic("too long")
+}
+
+func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+
+// withLen prefixes opcode bytes to PkgLength + body.
+func withLen(op []byte, body ...[]byte) []byte {
+	b := cat(body...)
+	return cat(op, pkgLength(len(b)), b)
+}
+
+func amlScope(name string, body ...[]byte) []byte {
+	return withLen([]byte{opScope}, append([][]byte{[]byte(name)}, body...)...)
+}
+func amlDevice(name string, body ...[]byte) []byte {
+	return withLen([]byte{opExtPrefix, 0x82}, append([][]byte{[]byte(name)}, body...)...)
+}
+func amlMethod(name string, args byte, body ...[]byte) []byte {
+	return withLen([]byte{opMethod}, append([][]byte{[]byte(name), {args}}, body...)...)
+}
+func amlName(name string, v []byte) []byte { return cat([]byte{opName}, []byte(name), v) }
+func amlByte(v byte) []byte             { return []byte{opBytePrefix, v} }
+func amlString(s string) []byte         { return cat([]byte{opStringPrefix}, []byte(s), []byte{0}) }
+func amlPackage(n byte, elems ...[]byte) []byte {
+	return withLen([]byte{opPackage}, append([][]byte{{n}}, elems...)...)
+}
+func amlReturn(v []byte) []byte { return cat([]byte{opReturn}, v) }
+func amlWhile(pred []byte, body ...[]byte) []byte {
+	return withLen([]byte{opWhile}, append([][]byte{pred}, body...)...)
+}
+
+var (
+	amlOne    = []byte{opOne}
+	amlZero   = []byte{opZero}
+	amlLocal0 = []byte{0x60}
+)
+
+func loadOne(t *testing.T, code []byte, opts Options) (*Namespace, error) {
+	t.Helper()
+	return Load([]Block{{Table: "TEST", AML: code, Base: 36, Revision: 2}}, opts)
+}
+
+func TestAssembler(t *testing.T) {
+	// The assembler itself, checked against a known-good table: a method
+	// returning a package, in a device, in \_SB.
+	code := amlScope(`\_SB_`, amlDevice("VGEN",
+		amlName("_HID", amlString("VMGENCTR")),
+		amlMethod("ADDR", 0, amlReturn(amlPackage(2, cat([]byte{opDWordPrefix}, []byte{0x28, 0xF0, 0xFF, 0x0F}), amlZero)))))
+	ns, err := loadOne(t, code, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := ns.Evaluate(ns.Lookup(`\_SB.VGEN.ADDR`))
+	if err != nil || ObjectString(v) != "Package{0xFFFF028, 0x0}" {
+		t.Fatalf("ADDR = %s, %v", ObjectString(v), err)
+	}
+	for _, n := range []int{0, 0x3E, 0x3F, 0x40, 0xFFD, 0xFFE, 0x1000, 0xFFFFD} {
+		enc := pkgLength(n)
+		p := &parser{in: &interp{ns: ns, maxSteps: 10, maxDepth: 10}, blk: &blockInfo{}, aml: append(enc, make([]byte, n)...), end: len(enc) + n}
+		end, err := p.pkgLength(opScope)
+		if err != nil || end != len(enc)+n {
+			t.Errorf("pkgLength(%d) = %x decodes to end %d, %v", n, enc, end, err)
+		}
+	}
+}
+
+func TestHostileLoad(t *testing.T) {
+	deepPackage := amlZero
+	for i := 0; i < 2000; i++ {
+		deepPackage = amlPackage(1, deepPackage)
+	}
+	deepScope := amlName("XXXX", amlZero)
+	for i := 0; i < 2000; i++ {
+		deepScope = amlScope("S___", deepScope)
+	}
+	tests := []struct {
+		name    string
+		code    []byte
+		wantErr error
+		wantMsg string
+	}{
+		{"truncated PkgLength", []byte{opScope}, ErrTruncated, "PkgLength"},
+		{"truncated multi-byte PkgLength", []byte{opScope, 0xC0, 0x01}, ErrTruncated, "PkgLength"},
+		{"huge PkgLength", []byte{opScope, 0xCF, 0xFF, 0xFF, 0xFF, '_', 'S', 'B', '_'}, ErrTruncated, "PkgLength 268435455"},
+		{"PkgLength shorter than itself", []byte{opScope, 0x40, 0x00, '_', 'S', 'B', '_'}, nil, "shorter than its own encoding"},
+		{"truncated name", []byte{opName, 'A', 'B'}, ErrTruncated, "NameString"},
+		{"bad NameSeg", amlName("a!bc", amlZero), nil, "invalid NameSeg"},
+		{"truncated string", []byte{opName, 'A', 'B', 'C', 'D', opStringPrefix, 'x', 'y'}, ErrTruncated, "String"},
+		{"truncated integer", []byte{opName, 'A', 'B', 'C', 'D', opQWordPrefix, 1, 2}, ErrTruncated, "integer"},
+		{"unknown opcode", []byte{0x02}, ErrUnsupported, "unknown opcode"},
+		{"unknown extended opcode", []byte{opExtPrefix, 0x77}, ErrUnsupported, "0x5B 0x77"},
+		{"huge buffer", amlName("BUFF", withLen([]byte{opBuffer}, []byte{opDWordPrefix, 0xFF, 0xFF, 0xFF, 0xFF})), ErrTooLarge, "Buffer"},
+		{"huge VarPackage", amlName("PKGG", withLen([]byte{opVarPackage}, []byte{opDWordPrefix, 0xFF, 0xFF, 0xFF, 0x00})), ErrTooLarge, "package"},
+		{"deep package nesting", amlName("DEEP", deepPackage), ErrMaxDepth, "MaxDepth"},
+		{"deep scope nesting", deepScope, ErrMaxDepth, "MaxDepth"},
+		{"MultiNamePrefix zero segments", []byte{opName, opMultiName, 0, opZero}, nil, "zero segments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ns, err := loadOne(t, tt.code, Options{})
+			if err == nil {
+				t.Fatalf("Load succeeded: %v", ns)
+			}
+			var ae *Error
+			if !errors.As(err, &ae) || ae.Table != "TEST" || ae.Offset < 36 || ae.Offset > 36+len(tt.code) {
+				t.Errorf("error not located in the table: %#v", err)
+			}
+			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("error %v is not %v", err, tt.wantErr)
+			}
+			if !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Errorf("error %q does not mention %q", err, tt.wantMsg)
+			}
+			if errors.Is(err, errInternal) {
+				t.Errorf("internal error: %v", err)
+			}
+		})
+	}
+}
+
+func TestHostileEvaluate(t *testing.T) {
+	code := cat(
+		// Endless loop.
+		amlMethod("LOOP", 0, amlWhile(amlOne)),
+		// Endless recursion, and mutual recursion with an argument.
+		amlMethod("RECU", 0, amlReturn([]byte("RECU"))),
+		amlMethod("PING", 1, amlReturn(cat([]byte("PONG"), []byte{0x68}))),
+		amlMethod("PONG", 1, amlReturn(cat([]byte("PING"), []byte{0x68}))),
+		// Allocation in a loop: 64 KiB buffers forever.
+		amlMethod("ALOC", 0, amlWhile(amlOne,
+			cat([]byte{opStore}, withLen([]byte{opBuffer}, []byte{opDWordPrefix, 0, 0, 1, 0}), amlLocal0))),
+		// A string doubling itself forever.
+		amlMethod("GROW", 0,
+			cat([]byte{opStore}, amlString("ab"), amlLocal0),
+			amlWhile(amlOne, cat([]byte{opConcat}, amlLocal0, amlLocal0, amlLocal0))),
+		// A package containing itself.
+		amlMethod("CYCL", 0,
+			cat([]byte{opStore}, amlPackage(1), amlLocal0),
+			cat([]byte{opStore}, amlLocal0, []byte{opIndex}, amlLocal0, amlZero, amlZero),
+			amlReturn(amlLocal0)),
+		// Index out of range, uninitialized local, unknown name.
+		amlMethod("OOBI", 0, amlReturn(cat([]byte{opDerefOf, opIndex}, amlPackage(1, amlOne), amlByte(5), amlZero))),
+		amlMethod("UNIN", 0, amlReturn(amlLocal0)),
+		amlMethod("NONE", 0, amlReturn([]byte("NOPE"))),
+		amlMethod("DIV0", 0, amlReturn(cat([]byte{opMod}, amlOne, amlZero, amlZero))),
+		// A truncated method body (decoded only when run).
+		amlMethod("TRUN", 0, []byte{opReturn, opDWordPrefix, 1}),
+	)
+	ns, err := loadOne(t, code, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		method  string
+		opts    Options
+		wantErr error
+		wantMsg string
+	}{
+		{"LOOP", Options{}, ErrMaxSteps, "step limit"},
+		{"LOOP", Options{MaxSteps: 100}, ErrMaxSteps, "MaxSteps 100"},
+		{"RECU", Options{}, ErrMaxDepth, "MaxDepth"},
+		{"PING", Options{MaxDepth: 20}, ErrMaxDepth, "MaxDepth 20"},
+		{"ALOC", Options{}, ErrTooLarge, "allocated more than"},
+		{"GROW", Options{}, ErrTooLarge, "String"},
+		{"CYCL", Options{}, ErrTooLarge, "cyclic"},
+		{"OOBI", Options{}, nil, "index 5 out of range"},
+		{"UNIN", Options{}, nil, "Local0 is not initialized"},
+		{"NONE", Options{}, ErrNotFound, "NOPE"},
+		{"DIV0", Options{}, nil, "Mod by zero"},
+		{"TRUN", Options{}, ErrTruncated, "integer constant"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method, func(t *testing.T) {
+			ns.opts = tt.opts
+			start := time.Now()
+			args := []Object{}
+			if tt.method == "PING" {
+				args = append(args, Integer(1))
+			}
+			v, err := ns.Evaluate(ns.Lookup(`\`+tt.method), args...)
+			if err == nil {
+				t.Fatalf("Evaluate = %s, want an error", ObjectString(v))
+			}
+			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("error %v is not %v", err, tt.wantErr)
+			}
+			if !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Errorf("error %q does not mention %q", err, tt.wantMsg)
+			}
+			var ae *Error
+			if tt.method != "CYCL" && (!errors.As(err, &ae) || ae.Table != "TEST") {
+				t.Errorf("error not located: %v", err)
+			}
+			if errors.Is(err, errInternal) {
+				t.Errorf("internal error: %v", err)
+			}
+			t.Logf("%s: %v (%v)", tt.method, err, time.Since(start))
+		})
+	}
+}
+
+func TestLoadTolerance(t *testing.T) {
+	// Duplicates and Scopes on unknown names are warnings; module-level
+	// code is skipped; an External followed by the definition is replaced.
+	code := cat(
+		[]byte{opExternal}, []byte(`\FOO_`), []byte{8, 2},
+		amlName("DUPL", amlOne),
+		amlName("DUPL", amlZero),
+		amlScope(`\UNKN`, amlName("INSD", amlOne)),
+		withLen([]byte{opIf}, amlOne, amlName("SKIP", amlOne)),
+		cat([]byte{opStore}, amlOne, []byte("DUPL")),
+		amlMethod("FOO_", 2, amlReturn([]byte{0x69})),
+		amlMethod("CALL", 0, amlReturn(cat([]byte(`FOO_`), amlOne, amlByte(7)))),
+	)
+	ns, err := loadOne(t, code, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ns.Warnings()) != 2 {
+		t.Errorf("warnings = %v, want 2", ns.Warnings())
+	}
+	if v, err := ns.Evaluate(ns.Lookup(`\DUPL`)); err != nil || v != Integer(1) {
+		t.Errorf("DUPL = %v, %v; want the first definition (module-level Store not run)", v, err)
+	}
+	if ns.Lookup(`\SKIP`) != nil {
+		t.Error("module-level If body was loaded")
+	}
+	if n := ns.Lookup(`\UNKN.INSD`); n == nil {
+		t.Error("Scope on an unknown name lost its contents")
+	}
+	if n := ns.Lookup(`\FOO`); n == nil || n.Kind() != KindMethod || n.ArgCount() != 2 {
+		t.Errorf("FOO = %v", n)
+	}
+	if v, err := ns.Evaluate(ns.Lookup(`\CALL`)); err != nil || v != Integer(7) {
+		t.Errorf("CALL = %v, %v", v, err)
+	}
+}
+
+func TestEISAIDString(t *testing.T) {
+	tests := []struct {
+		v    uint64
+		want string
+		ok   bool
+	}{
+		{0x030AD041, "PNP0A03", true},
+		{0x080AD041, "PNP0A08", true},
+		{0x060AD041, "PNP0A06", true},
+		{0x0000007C, "", false}, // first letter code 31: out of range
+		{0x1_0000_0000, "", false},
+		{0, "", false},
+		{0x000000C0, "", false}, // top bit set
+	}
+	for _, tt := range tests {
+		got, ok := EISAIDString(tt.v)
+		if ok != tt.ok || (ok && got != tt.want) {
+			t.Errorf("EISAIDString(0x%X) = %q, %v; want %q, %v", tt.v, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestResolveText(t *testing.T) {
+	ns, err := loadOne(t, amlScope(`\_SB_`, amlDevice("PCI0", amlDevice("ISA_", amlName("X___", amlOne)), amlName("Y___", amlOne))), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	isa := ns.Lookup(`\_SB.PCI0.ISA`)
+	tests := []struct {
+		scope *Node
+		name  string
+		want  string // "" = nil
+	}{
+		{isa, "X", `\_SB_.PCI0.ISA_.X___`},
+		{isa, "Y", `\_SB_.PCI0.Y___`},
+		{isa, "^Y", `\_SB_.PCI0.Y___`},
+		{isa, "^^PCI0", `\_SB_.PCI0`},
+		{isa, "^^^^^^X", ""},
+		{isa, `\_SB.PCI0.ISA.X`, `\_SB_.PCI0.ISA_.X___`},
+		{isa, `PCI0.Y`, ""}, // multi-segment: no upward search
+		{nil, `\`, `\`},
+		{nil, `_SB_.PCI0`, `\_SB_.PCI0`},
+		{nil, `\TOOLONG`, ""},
+		{nil, `\_SB..X`, ""},
+		{nil, `\1ABC`, ""},
+	}
+	for _, tt := range tests {
+		got := ns.Resolve(tt.scope, tt.name)
+		gotPath := ""
+		if got != nil {
+			gotPath = got.Path()
+		}
+		if gotPath != tt.want {
+			t.Errorf("Resolve(%v, %q) = %q, want %q", tt.scope, tt.name, gotPath, tt.want)
+		}
+	}
+	if c := isa.Child("x"); c == nil || c.Name() != "X___" {
+		t.Errorf("Child(x) = %v", c)
+	}
+	if len(ns.Lookup(`\_SB.PCI0`).Children()) != 2 {
+		t.Errorf("PCI0 children = %v", ns.Lookup(`\_SB.PCI0`).Children())
+	}
+}
