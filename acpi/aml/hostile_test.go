@@ -47,8 +47,8 @@ func amlMethod(name string, args byte, body ...[]byte) []byte {
 	return withLen([]byte{opMethod}, append([][]byte{[]byte(name), {args}}, body...)...)
 }
 func amlName(name string, v []byte) []byte { return cat([]byte{opName}, []byte(name), v) }
-func amlByte(v byte) []byte             { return []byte{opBytePrefix, v} }
-func amlString(s string) []byte         { return cat([]byte{opStringPrefix}, []byte(s), []byte{0}) }
+func amlByte(v byte) []byte                { return []byte{opBytePrefix, v} }
+func amlString(s string) []byte            { return cat([]byte{opStringPrefix}, []byte(s), []byte{0}) }
 func amlPackage(n byte, elems ...[]byte) []byte {
 	return withLen([]byte{opPackage}, append([][]byte{{n}}, elems...)...)
 }
