@@ -7,6 +7,9 @@ import (
 
 	"github.com/vmgenid/vmgenid/genid"
 	"github.com/vmgenid/vmgenid/internal/source"
+	// On NetBSD and FreeBSD this adds the kernel driver's sysctl view
+	// (and its physical-memory fallback) to source.Detect.
+	_ "github.com/vmgenid/vmgenid/internal/source/bsdsrc"
 )
 
 // sourceOptions turns the global flags into where sources look.
