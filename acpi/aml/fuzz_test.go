@@ -72,8 +72,8 @@ func FuzzLoad(f *testing.F) {
 		opts := Options{Memory: patternMemory{}, MaxSteps: 20000, MaxDepth: 64}
 		ns, err := Load([]Block{{Table: "FUZZ", AML: code, Base: 36, Revision: rev}}, opts)
 		checkErr(t, "Load", err)
-		if err != nil {
-			return
+		if ns == nil {
+			t.Fatal("Load returned no namespace")
 		}
 		for _, d := range ns.Devices() {
 			for _, name := range []string{"_HID", "_CID", "_STA", "ADDR", "_CRS"} {

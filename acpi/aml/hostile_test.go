@@ -146,6 +146,19 @@ func TestHostileLoad(t *testing.T) {
 	}
 }
 
+func TestLoadKeepsGoodBlocks(t *testing.T) {
+	good := amlScope(`\_SB_`, amlDevice("VGEN", amlName("_HID", amlString("VMGENCTR"))))
+	bad := cat(amlName("EARL", amlOne), []byte{opScope, 0xCF, 0xFF, 0xFF, 0xFF})
+	ns, err := Load([]Block{{Table: "DSDT", AML: bad, Base: 36}, {Table: "SSDT1", AML: good, Base: 36}}, Options{})
+	var ae *Error
+	if !errors.As(err, &ae) || ae.Table != "DSDT" || ae.Offset != 36+7 {
+		t.Fatalf("err = %v, want the DSDT PkgLength error at offset 43", err)
+	}
+	if ns == nil || ns.Lookup(`\_SB.VGEN`) == nil || ns.Lookup(`\EARL`) == nil {
+		t.Fatalf("good block or objects before the error not loaded")
+	}
+}
+
 func TestHostileEvaluate(t *testing.T) {
 	code := cat(
 		// Endless loop.

@@ -11,26 +11,37 @@ import (
 //
 // Named objects are created as the AML declares them; method bodies are
 // decoded only when they run. Code outside methods (module-level If, Store,
-// …) is decoded and skipped, not run. A block that cannot be decoded
-// stops Load with an *Error naming the table, the offset and the opcode.
-// Duplicate definitions and Scopes opened on undefined names are tolerated
-// and listed in Warnings.
-func Load(blocks []Block, opts Options) (ns *Namespace, err error) {
-	ns = newNamespace(opts)
+// …) is decoded and skipped, not run. Duplicate definitions and Scopes
+// opened on undefined names are tolerated and listed in Warnings.
+//
+// A block that cannot be decoded yields an *Error naming the table, the
+// offset and the opcode. Load still loads the other blocks, as operating
+// systems do, and returns the namespace together with the errors (joined):
+// objects declared before the failure point remain. Callers that want all
+// or nothing treat any error as fatal; discovery can go on with what loaded.
+//
+// Decoding a block may take MaxSteps plus 8 steps per byte of AML, so a
+// small MaxSteps meant for evaluation never stops a large table loading.
+func Load(blocks []Block, opts Options) (*Namespace, error) {
+	ns := newNamespace(opts)
 	if len(blocks) > 0 && blocks[0].Revision == 1 {
 		ns.intMask = 0xFFFFFFFF
 	}
+	var errs []error
 	for i := range blocks {
 		if err := ns.loadBlock(&blocks[i]); err != nil {
-			return nil, err
+			errs = append(errs, err)
 		}
 	}
-	return ns, nil
+	return ns, errors.Join(errs...)
 }
 
 func (ns *Namespace) loadBlock(b *Block) (err error) {
 	blk := &blockInfo{table: b.Table, aml: b.AML, base: b.Base}
 	in := ns.newInterp()
+	if len(b.AML) < (1<<31)/8 {
+		in.maxSteps += 8 * len(b.AML)
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = &Error{Table: b.Table, Err: fmt.Errorf("%w: panic while loading: %v", errInternal, r)}

@@ -227,7 +227,9 @@ func (n *Node) removeChild(c *Node) {
 
 // Namespace is an ACPI namespace built by Load. Its methods are safe for
 // concurrent use; evaluations run one at a time, because AML may change
-// the namespace as it runs.
+// the namespace as it runs (method-local objects come and go, Names are
+// stored to). Node accessors (Children, Child) read the tree without that
+// lock: do not call them while another goroutine runs Evaluate.
 type Namespace struct {
 	mu       sync.Mutex
 	root     *Node
