@@ -17,6 +17,7 @@ import (
 	"github.com/vmgenid/vmgenid/internal/daemon"
 	"github.com/vmgenid/vmgenid/internal/detect"
 	"github.com/vmgenid/vmgenid/internal/source"
+	"github.com/vmgenid/vmgenid/internal/vmclock"
 )
 
 // daemonOptions are the flags of "vmgenid daemon".
@@ -28,6 +29,7 @@ type daemonOptions struct {
 	gpe        string
 	ged        bool
 	uevent     bool
+	vmclock    bool
 	verbose    bool
 }
 
@@ -40,6 +42,7 @@ func init() {
 		gpe:        "auto",
 		ged:        true,
 		uevent:     true,
+		vmclock:    true,
 	}
 	register(&command{
 		name:    "daemon",
@@ -52,6 +55,7 @@ func init() {
 			fs.StringVar(&o.gpe, "gpe", o.gpe, "GPE number whose counter to poll (hex like 0x05 or decimal), \"auto\" to find the handler in the AML, \"off\"")
 			fs.BoolVar(&o.ged, "ged", o.ged, "poll the ACPI:Ged interrupt counts (Firecracker) when no GPE handler is found")
 			fs.BoolVar(&o.uevent, "uevent", o.uevent, "listen for the kernel's NEW_VMGENID uevent")
+			fs.BoolVar(&o.vmclock, "vmclock", o.vmclock, "watch the VMClock device's generation counter, if there is one")
 			fs.BoolVar(&o.verbose, "v", false, "log details (every source problem, spurious signals)")
 		},
 		run: func(env *cmdEnv, args []string) error {
@@ -111,6 +115,23 @@ func runDaemon(ctx context.Context, env *cmdEnv, o daemonOptions) error {
 	if o.poll > 0 {
 		dets = append(dets, counterDetectors(env, o, srcs, logf, debugf)...)
 	}
+	if o.vmclock {
+		devs, err := vmclock.FindDevices()
+		switch {
+		case err != nil:
+			debugf("no VMClock: %v", err)
+		case len(devs) == 0:
+			debugf("no VMClock device (%s)", vmclock.DevicePattern)
+		default:
+			dets = append(dets, detect.Adapt(&vmclock.Detector{Path: devs[0], Interval: o.poll, Logf: logf}))
+		}
+	}
+	// Detectors that other files register (BSD kernel epochs, …).
+	plat, problems := detect.Platforms(detect.PlatformOptions{Interval: o.poll, Logf: logf})
+	for _, p := range problems {
+		logf("%v", p)
+	}
+	dets = append(dets, plat...)
 
 	d, err := daemon.New(daemon.Config{
 		StatePath:    o.statePath,
