@@ -283,10 +283,17 @@ func TestWatchCoalesces(t *testing.T) {
 	path, _ := useTempPaths(t)
 	w := newWriter(t, path)
 	publish(t, w, 1)
-	ch, err := Watch(t.Context())
+	ctx, cancel := context.WithCancel(t.Context())
+	ch, err := Watch(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer func() {
+		cancel()
+		for range ch {
+			// Watch has stopped once it closes the channel.
+		}
+	}()
 	receive(t, ch)
 	for e := uint64(2); e <= 20; e++ {
 		publish(t, w, e)

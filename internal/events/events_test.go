@@ -366,4 +366,3 @@ func FuzzParseLine(f *testing.F) {
 		}
 	})
 }
-

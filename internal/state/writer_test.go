@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/vmgenid/vmgenid/genid"
 )
@@ -428,4 +430,71 @@ func TestNoTornReads(t *testing.T) {
 	if got, err := maps[0].Read(); err != nil || got != consistentRecord(publishes) {
 		t.Errorf("final record %+v, %v", got, err)
 	}
+}
+
+// TestNoTornReadsAcrossProcesses runs the reader in another process, with
+// its own mapping in its own address space, while this one publishes.
+func TestNoTornReadsAcrossProcesses(t *testing.T) {
+	if os.Getenv("VMGENID_STATE_READER") != "" {
+		return // the reader side runs in TestHelperReader
+	}
+	w, path := newWriter(t)
+	if err := w.Publish(consistentRecord(1)); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperReader$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "VMGENID_STATE_READER="+path)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	// Publish until the reader has made its reads and exits.
+	var err error
+loop:
+	for n := uint64(2); ; n++ {
+		select {
+		case err = <-exited:
+			break loop
+		default:
+		}
+		if perr := w.Publish(consistentRecord(n)); perr != nil {
+			t.Fatal(perr)
+		}
+		if n%64 == 0 {
+			time.Sleep(time.Microsecond) // let the reader in now and then
+		}
+	}
+	if err != nil || !strings.Contains(out.String(), "reader ok") {
+		t.Fatalf("reader process: %v\n%s", err, out.String())
+	}
+}
+
+// TestHelperReader is the reader process of TestNoTornReadsAcrossProcesses.
+func TestHelperReader(t *testing.T) {
+	path := os.Getenv("VMGENID_STATE_READER")
+	if path == "" {
+		t.Skip("runs only as the helper process of TestNoTornReadsAcrossProcesses")
+	}
+	m := mustMap(t, path)
+	var prev uint64
+	for range 20000 {
+		r, err := m.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r != consistentRecord(r.Epoch) {
+			t.Fatalf("torn record: %+v", r)
+		}
+		if r.Epoch < prev {
+			t.Fatalf("epoch went back from %d to %d", prev, r.Epoch)
+		}
+		prev = r.Epoch
+	}
+	if prev < 2 {
+		t.Fatal("the reader never saw a publication")
+	}
+	fmt.Println("reader ok, last epoch", prev)
 }
