@@ -20,6 +20,10 @@
 //     kernel log since boot (detect.ForkCounter). The epoch advances once
 //     per check in which the count (or the count of lost log records,
 //     which might have hidden a notice) has grown.
+//   - With neither (no readable ID and no kernel log: only counters or
+//     uevents), every signal may be a change, and each check advances.
+//     That is the safe side: a spurious advance only makes programs
+//     reseed.
 //
 // The Changes field of the state file is the number of changes seen since
 // boot: at least the kernel's fork count when it is known, and one more
@@ -324,12 +328,19 @@ func (d *Daemon) describe(rec state.Record, fc detect.ForkCount) string {
 		s = "ID " + rec.ID.String()
 	}
 	if d.forks != nil {
-		s += fmt.Sprintf(", %d VM fork notices in the kernel log since boot", fc.Forks)
+		s += fmt.Sprintf(", %d VM fork %s in the kernel log since boot", fc.Forks, plural(fc.Forks, "notice", "notices"))
 		if !fc.Exact() {
 			s += " (records lost: at least that many)"
 		}
 	}
 	return s
+}
+
+func plural(n uint64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func (d *Daemon) publish(rec state.Record) error {

@@ -644,3 +644,30 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// With neither a readable ID nor a kernel fork count, a counter's signal
+// is all there is: each advances the epoch (the safe side).
+func TestCounterOnlyAdvancesOnSignal(t *testing.T) {
+	f := newFixture(t, testID(1))
+	gpeDir := t.TempDir()
+	gpe := filepath.Join(gpeDir, "gpe05")
+	os.WriteFile(gpe, []byte("0\n"), 0o644)
+	counter, err := detect.NewGPECounter(gpeDir, 5, 2*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &logBuf{}
+	cfg := f.config(5*time.Millisecond, &recordingMixer{}, log)
+	cfg.Sources = nil
+	cfg.Detectors = []detect.Detector{counter}
+	start(t, cfg)
+	m := mapState(t, f.statePath)
+	if rec, _ := m.Read(); rec.Epoch != 1 || rec.IDKnown() || rec.Changes != 0 {
+		t.Errorf("start: %+v, want epoch 1, ID unknown", rec)
+	}
+	os.WriteFile(gpe, []byte("1\n"), 0o644)
+	waitEpoch(t, m, 2)
+	if !strings.Contains(log.String(), "changes cannot be decided") {
+		t.Errorf("log does not warn that signals alone decide:\n%s", log)
+	}
+}
