@@ -21,15 +21,15 @@ func fakeEpoch(t testing.TB, start uint64) *atomic.Uint64 {
 	t.Helper()
 	var e atomic.Uint64
 	e.Store(start)
-	oldEpoch, oldID := epochSource, idSource
-	epochSource = e.Load
+	oldEpoch, oldID := testEpoch, idSource
+	testEpoch = e.Load
 	idSource = func() (genid.ID, bool) {
 		return genid.ID{0: byte(e.Load()), 15: 0x5a}, true
 	}
 	oldPublished := published.Load()
 	published.Store(start != 0)
 	t.Cleanup(func() {
-		epochSource, idSource = oldEpoch, oldID
+		testEpoch, idSource = oldEpoch, oldID
 		published.Store(oldPublished)
 	})
 	return &e

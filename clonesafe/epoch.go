@@ -6,16 +6,33 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/vmgenid/vmgenid"
 	"github.com/vmgenid/vmgenid/genid"
 )
 
-// epochSource returns the published entropy epoch, 0 when there is none.
-// Tests replace it to simulate clones.
-var epochSource = func() uint64 { return 0 }
+// testEpoch, when tests set it, replaces the root package's Epoch so that
+// they can move the epoch as a clone would.
+var testEpoch func() uint64
+
+// epochSource returns the published entropy epoch, 0 when there is none:
+// the root package's Epoch, which inlines here to two loads.
+func epochSource() uint64 {
+	if testEpoch != nil {
+		return testEpoch()
+	}
+	return vmgenid.Epoch()
+}
 
 // idSource returns the current VM generation ID and whether it is known.
-// It is consulted only when a generator is seeded under a published epoch.
-var idSource = func() (genid.ID, bool) { return genid.ID{}, false }
+// It is consulted only when a generator is seeded under a published epoch
+// (it makes a system call). Tests replace it.
+var idSource = func() (genid.ID, bool) {
+	st, err := vmgenid.Current()
+	if err != nil {
+		return genid.ID{}, false // no state to read: seed without the ID
+	}
+	return st.ID, st.IDKnown
+}
 
 // unprotectedBit marks an epoch value that comes from the fallback timer
 // rather than from the daemon. Published epochs only grow by one from 1, so
@@ -49,9 +66,25 @@ var published atomic.Bool
 // Epoch: one atomic load from the mapped state file.
 func currentEpoch() uint64 {
 	if published.Load() {
-		if e := epochSource(); e != 0 {
-			return e
-		}
+		return publishedEpoch()
+	}
+	return unprotectedBit | fallbackTick.Load()
+}
+
+// publishedEpoch is currentEpoch once an epoch was published. It is kept
+// out of currentEpoch so that currentEpoch inlines into the hot paths, and
+// spells out epochSource so that the root package's Epoch inlines into it.
+//
+//go:noinline
+func publishedEpoch() uint64 {
+	var e uint64
+	if testEpoch != nil {
+		e = testEpoch()
+	} else {
+		e = vmgenid.Epoch()
+	}
+	if e != 0 {
+		return e
 	}
 	return unprotectedBit | fallbackTick.Load()
 }
