@@ -73,7 +73,8 @@ func openFile(path string) (*Clock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vmclock: %w", err)
 	}
-	return &Clock{path: path, reader: newFileReader(f), closer: f.Close}, nil
+	r, closer := newFileReader(path, f)
+	return &Clock{path: path, reader: r, closer: closer}, nil
 }
 
 // FindDevices lists the VMClock devices of this system (/dev/vmclock0, …).

@@ -68,6 +68,13 @@ func openDevice(path string) (*Clock, error) {
 			return nil, err
 		}
 		c.notifier = n
+		// The driver counts a file as having seen nothing until its first
+		// read(): acknowledge the page just validated, so that the first
+		// wait blocks until something new happens.
+		if err := ackDevice(fd); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("vmclock: read %s: %w", path, err)
+		}
 	}
 	return c, nil
 }
@@ -118,14 +125,18 @@ func (n *pollNotifier) wait(ctx context.Context, timeout time.Duration) (bool, e
 	}
 	stop := context.AfterFunc(ctx, func() { unix.Write(n.wakeW, []byte{0}) })
 	defer stop()
-	start := time.Now()
-	deadline := start.Add(timeout)
-	for {
-		left := time.Until(deadline)
-		if left < 0 {
-			left = 0
+	deadline := time.Now().Add(timeout)
+	// The first poll does not block, so that "ready at once" is known
+	// exactly rather than guessed from timing.
+	for immediate := true; ; immediate = false {
+		ms := 0
+		if !immediate {
+			left := time.Until(deadline)
+			if left < 0 {
+				left = 0
+			}
+			ms = int((left + time.Millisecond - 1) / time.Millisecond)
 		}
-		ms := int((left + time.Millisecond - 1) / time.Millisecond)
 		fds := []unix.PollFd{
 			{Fd: int32(n.fd), Events: unix.POLLIN},
 			{Fd: int32(n.wakeR), Events: unix.POLLIN},
@@ -151,7 +162,7 @@ func (n *pollNotifier) wait(ctx context.Context, timeout time.Duration) (bool, e
 			if err := n.ack(); err != nil {
 				return false, fmt.Errorf("vmclock: read %s after notification: %w", n.path, err)
 			}
-			if time.Since(start) < time.Millisecond {
+			if immediate {
 				n.spins++
 				if n.spins >= maxSpins {
 					return false, errNoNotifications
@@ -161,7 +172,7 @@ func (n *pollNotifier) wait(ctx context.Context, timeout time.Duration) (bool, e
 			}
 			return true, nil
 		}
-		if k == 0 {
+		if k == 0 && !immediate {
 			n.spins = 0
 			return false, nil
 		}

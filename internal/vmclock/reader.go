@@ -59,9 +59,11 @@ func NewReader(page []byte) (*Reader, error) {
 	return &Reader{mem: wordMemory(page), maxAttempts: DefaultMaxAttempts}, nil
 }
 
-// newFileReader returns a Reader over a regular file holding a page image.
-func newFileReader(f *os.File) *Reader {
-	return &Reader{mem: &fileMemory{f: f}, maxAttempts: DefaultMaxAttempts}
+// newFileReader returns a Reader over a regular file holding a page image,
+// and the function that closes it.
+func newFileReader(path string, f *os.File) (*Reader, func() error) {
+	m := &fileMemory{path: path, f: f}
+	return &Reader{mem: m, maxAttempts: DefaultMaxAttempts}, m.close
 }
 
 // Read returns a consistent snapshot of the page: the header is validated
@@ -162,21 +164,42 @@ func (m wordMemory) loadSeq() (uint32, error) {
 
 // fileMemory is a regular file holding a page image, read with pread. A
 // writer that wants readers to see consistent snapshots updates it like a
-// hypervisor: seq_count odd, the fields, seq_count even, each in place.
+// hypervisor: seq_count odd, the fields, seq_count even, each in place. A
+// writer may also replace the file atomically (write a new file, rename it
+// over the old one): the path is then reopened.
 type fileMemory struct {
-	f *os.File
+	path string
+	f    *os.File
 }
 
+// size checks whether the path now names another file, switches to it if
+// so, and returns the file's size.
 func (m *fileMemory) size() (int, error) {
-	fi, err := m.f.Stat()
+	fi, err := os.Stat(m.path)
 	if err != nil {
 		return 0, fmt.Errorf("vmclock: %w", err)
+	}
+	if cur, err := m.f.Stat(); err != nil || !os.SameFile(fi, cur) {
+		f, err := os.Open(m.path)
+		if err != nil {
+			return 0, fmt.Errorf("vmclock: reopening replaced page file: %w", err)
+		}
+		m.f.Close()
+		m.f = f
+		if fi, err = f.Stat(); err != nil {
+			return 0, fmt.Errorf("vmclock: %w", err)
+		}
+	}
+	if !fi.Mode().IsRegular() {
+		return 0, fmt.Errorf("vmclock: %s is no longer a regular file", m.path)
 	}
 	if fi.Size() > 1<<30 {
 		return 1 << 30, nil // the size field is 32 bits; any larger file is "big enough"
 	}
 	return int(fi.Size()), nil
 }
+
+func (m *fileMemory) close() error { return m.f.Close() }
 
 func (m *fileMemory) load(p []byte, off int) error {
 	n, err := m.f.ReadAt(p, int64(off))
