@@ -22,6 +22,12 @@ import (
 type ACPI struct {
 	dir string
 	mem *memory
+	// amlMem reads SystemMemory regions for the evaluator: mem, except
+	// in the fuzz test.
+	amlMem aml.MemoryReader
+	// maxSteps bounds each load and evaluation; 0 means aml's default.
+	// The fuzz test lowers it to keep hostile loops cheap.
+	maxSteps int
 
 	mu       sync.Mutex
 	loaded   bool
@@ -33,7 +39,8 @@ type ACPI struct {
 // NewACPI returns the ACPI source for the tables in tablesDir, reading
 // physical memory from memPath.
 func NewACPI(tablesDir, memPath string) *ACPI {
-	return &ACPI{dir: tablesDir, mem: newMemory(memPath)}
+	mem := newMemory(memPath)
+	return &ACPI{dir: tablesDir, mem: mem, amlMem: mem}
 }
 
 // Kind returns "acpi".
@@ -82,6 +89,12 @@ func (s *ACPI) scan() ([]Device, error) {
 		s.warnings = append(s.warnings, err)
 	}
 	s.warnings = append(s.warnings, warnings...)
+	return s.discover(tables)
+}
+
+// discover builds the namespace from the tables' definition blocks and
+// finds the devices in it.
+func (s *ACPI) discover(tables []*acpi.Table) ([]Device, error) {
 	var blocks []aml.Block
 	for _, t := range acpi.DefinitionBlocks(tables) {
 		blocks = append(blocks, aml.Block{Table: t.Name, AML: t.AML(), Base: acpi.HeaderSize, Revision: t.Revision})
@@ -100,7 +113,7 @@ func (s *ACPI) scan() ([]Device, error) {
 // (with a warning) and the rest loaded again, so that one broken SSDT does
 // not hide a device defined elsewhere.
 func (s *ACPI) load(blocks []aml.Block) (*aml.Namespace, error) {
-	opts := aml.Options{Memory: s.mem}
+	opts := aml.Options{Memory: s.amlMem, MaxSteps: s.maxSteps}
 	for len(blocks) > 0 {
 		ns, err := aml.Load(blocks, opts)
 		if err == nil {
