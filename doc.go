@@ -17,7 +17,8 @@
 //     change count, time of the last change).
 //   - Watch delivers a State for each change, from the event socket when
 //     the daemon serves one, otherwise by polling the epoch.
-//   - Open does the same for a state file at another path.
+//   - Open maps a state file at another path (a daemon run with --state)
+//     and offers the same Epoch and Current.
 //
 // Epoch rules: 0 means that no valid state is published (no daemon has
 // run since boot, or the program cannot read the file). A published epoch
