@@ -324,3 +324,15 @@ func TestDisplayPath(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkACPIDevices measures discovery over QEMU's q35 tables (8 KiB
+// DSDT plus the VMGENID SSDT): what "vmgenid status" and the daemon's
+// start pay once.
+func BenchmarkACPIDevices(b *testing.B) {
+	for b.Loop() {
+		devs, err := NewACPI(filepath.Join("testdata", "fixtures", "qemu-q35"), "").Devices()
+		if err != nil || len(devs) != 1 {
+			b.Fatal(devs, err)
+		}
+	}
+}
