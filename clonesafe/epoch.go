@@ -42,6 +42,13 @@ const unprotectedBit = 1 << 63
 
 // fallbackPeriod is how often, without a published epoch, the generators'
 // seeds expire. Half the 10 ms budget leaves room for timer latency.
+//
+// The expiry is a timer advancing a tick counter that stands in for the
+// epoch, so the hot path stays one load. Reading the clock on every call
+// instead would cost more than the generator itself (time.Now is about
+// 20 ns through the vDSO, and a system call on VMs whose clocksource the
+// vDSO cannot read), and reading it every N calls bounds nothing for a
+// generator that sits idle across a snapshot.
 const fallbackPeriod = 5 * time.Millisecond
 
 var (

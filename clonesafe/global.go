@@ -18,7 +18,11 @@ type shardData struct {
 	lock shardLock
 }
 
-// shard is one P's generator, padded to whole cache lines.
+// shard is one P's generator, padded to whole cache lines (the allocator
+// places arrays of this size at multiples of 128 bytes). Like a sync.Pool's
+// contents, the shards are ordinary memory and survive a snapshot into every
+// clone; that is harmless because each carries the epoch it was seeded
+// under, and a clone whose epoch moved reseeds a shard before its next use.
 type shard struct {
 	shardData
 	_ [(cacheLinePad - unsafe.Sizeof(shardData{})%cacheLinePad) % cacheLinePad]byte
@@ -56,7 +60,6 @@ func acquireAfterGrow(p int) *shard {
 //
 //go:noinline
 func acquireCurrent() *shard {
-	probeEpoch()
 	for {
 		e := currentEpoch()
 		s := acquire()
@@ -64,6 +67,8 @@ func acquireCurrent() *shard {
 			return s
 		}
 		release(s)
+		probeEpoch() // a daemon may have started since
+		e = currentEpoch()
 		seed := newSeed(e)
 		seeded(e)
 		s = acquire()

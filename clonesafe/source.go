@@ -7,7 +7,9 @@ package clonesafe
 // A Source is for one goroutine at a time, like rand.ChaCha8; use the
 // top-level functions of this package for shared use. Its zero value is
 // ready to use (it seeds itself on first use); NewSource exists for symmetry
-// with math/rand/v2.
+// with math/rand/v2. Copying a Source value copies its stream, exactly as a
+// snapshot does: the copies repeat each other until the epoch moves, so
+// share a *Source rather than copies of it.
 type Source struct {
 	g generator
 }
