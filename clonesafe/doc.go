@@ -16,8 +16,8 @@
 // c2sp.org/chacha8rand), seeded with SHA-256 of 32 bytes from crypto/rand,
 // the entropy epoch and, when the daemon knows it, the current VM generation
 // ID. Before producing any output, every call loads the current epoch (one
-// atomic load from the mapped state file) and compares it with the epoch the
-// generator was seeded under; if they differ, the generator is reseeded from
+// atomic load from the mapped state file, no system call) and compares it
+// with the epoch the generator was seeded under; if they differ, the generator is reseeded from
 // scratch first. The new seed is fresh OS entropy: no output after the epoch
 // moved derives from state that existed before it, so a snapshot's copies of
 // a generator's state (its key and its buffer of precomputed output) are
