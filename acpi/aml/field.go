@@ -95,6 +95,12 @@ func (in *interp) readField(n *Node) (Object, error) {
 	if mem == nil {
 		return nil, fmt.Errorf("field %s is in SystemMemory at 0x%x: no memory reader given (Options.Memory)", n.Path(), addr)
 	}
+	if err := in.allocate(int(endByte-startByte), maxFieldBytes, "field read"); err != nil {
+		return nil, err
+	}
+	if err := in.work(int(fi.bitWidth)); err != nil { // bit-by-bit extraction below
+		return nil, err
+	}
 	buf := make([]byte, endByte-startByte)
 	if err := mem.ReadPhys(addr, buf); err != nil {
 		return nil, fmt.Errorf("field %s: reading %d bytes at physical address 0x%x: %w", n.Path(), len(buf), addr, err)
@@ -105,6 +111,9 @@ func (in *interp) readField(n *Node) (Object, error) {
 // extractBits returns width bits of buf starting at bit off: an Integer if
 // they fit the namespace's integer width, else a Buffer.
 func (in *interp) extractBits(buf []byte, off, width uint64) Object {
+	if off%8 == 0 && width%8 == 0 && width > uint64(in.ns.IntegerWidth()) {
+		return append(Buffer(nil), buf[off/8:(off+width)/8]...)
+	}
 	if width <= uint64(in.ns.IntegerWidth()) {
 		var v uint64
 		for i := uint64(0); i < width; i++ {
@@ -183,6 +192,9 @@ func (in *interp) readBufferField(n *Node) (Object, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := in.work(int(bf.bitWidth)); err != nil {
+		return nil, err
+	}
 	return in.extractBits(bf.buf, bf.bitOff, bf.bitWidth), nil
 }
 
@@ -191,6 +203,9 @@ func (in *interp) readBufferField(n *Node) (Object, error) {
 func (in *interp) writeBufferField(n *Node, v Object) error {
 	bf, err := in.boundField(n)
 	if err != nil {
+		return err
+	}
+	if err := in.work(int(bf.bitWidth)); err != nil {
 		return err
 	}
 	var src []byte

@@ -33,6 +33,16 @@ func (in *interp) step() error {
 	return nil
 }
 
+// work charges bulk work on n bytes (copying, converting, bit twiddling)
+// against the step budget, one step per 64 bytes.
+func (in *interp) work(n int) error {
+	in.steps += n / 64
+	if in.steps > in.maxSteps {
+		return fmt.Errorf("%w (MaxSteps %d)", ErrMaxSteps, in.maxSteps)
+	}
+	return nil
+}
+
 func (in *interp) enter() error {
 	in.depth++
 	if in.depth > in.maxDepth {
@@ -47,6 +57,9 @@ func (in *interp) leave() { in.depth-- }
 func (in *interp) allocate(n int, limit int, what string) error {
 	if n < 0 || n > limit {
 		return fmt.Errorf("%w: %s of %d (limit %d)", ErrTooLarge, what, n, limit)
+	}
+	if err := in.work(n); err != nil {
+		return err
 	}
 	in.alloc += n
 	if in.alloc > maxAllocation {
@@ -991,6 +1004,9 @@ func (in *interp) toText(o Object, hex bool) (String, error) {
 		if err := in.allocate(5*len(v), MaxBufferSize, "String"); err != nil {
 			return "", err
 		}
+		if err := in.work(64 * len(v) / 8); err != nil { // one step per 8 bytes formatted
+			return "", err
+		}
 		parts := make([]string, len(v))
 		for i, b := range v {
 			if hex {
@@ -1157,7 +1173,11 @@ func (in *interp) storeNode(v Object, n *Node) error {
 				return nil
 			}
 		}
-		n.value = copyObject(v, 0)
+		c, err := in.copyObject(v, 0)
+		if err != nil {
+			return err
+		}
+		n.value = c
 		return nil
 	case KindBufferField:
 		return in.writeBufferField(n, v)
@@ -1168,22 +1188,33 @@ func (in *interp) storeNode(v Object, n *Node) error {
 }
 
 // copyObject copies packages and buffers so a stored value does not alias
-// its source. Cycles are cut at maxObjectDepth.
-func copyObject(o Object, depth int) Object {
+// its source. Each element copied is a step, so shared or cyclic packages
+// cannot make the copy explode.
+func (in *interp) copyObject(o Object, depth int) (Object, error) {
 	switch v := o.(type) {
 	case Buffer:
-		return append(Buffer(nil), v...)
+		if err := in.work(len(v)); err != nil {
+			return nil, err
+		}
+		return append(Buffer(nil), v...), nil
 	case *Package:
 		if depth > maxObjectDepth {
-			return v
+			return nil, fmt.Errorf("%w: packages nested deeper than %d (or cyclic)", ErrTooLarge, maxObjectDepth)
 		}
 		out := &Package{Elements: make([]Object, len(v.Elements))}
 		for i, e := range v.Elements {
-			out.Elements[i] = copyObject(e, depth+1)
+			if err := in.step(); err != nil {
+				return nil, err
+			}
+			c, err := in.copyObject(e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out.Elements[i] = c
 		}
-		return out
+		return out, nil
 	}
-	return o
+	return o, nil
 }
 
 // ACPI ObjectType codes.

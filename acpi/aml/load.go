@@ -287,7 +287,11 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		if n == nil {
 			return err
 		}
-		n.value = copyObject(v, 0)
+		c, err := in.copyObject(v, 0)
+		if err != nil {
+			return in.errAt(t, err)
+		}
+		n.value = c
 	case opMethod:
 		if f != nil {
 			return in.errAt(t, fmt.Errorf("%w: Method declared inside a method", ErrUnsupported))

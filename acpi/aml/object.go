@@ -90,14 +90,17 @@ func EISAIDString(v uint64) (s string, ok bool) {
 
 // ObjectString formats an object for messages and tests: integers in hex,
 // strings quoted, buffers as hex bytes, packages in braces.
+// Shared or cyclic packages are cut short with "…".
 func ObjectString(o Object) string {
 	var sb strings.Builder
-	writeObject(&sb, o, 0)
+	budget := 4096
+	writeObject(&sb, o, 0, &budget)
 	return sb.String()
 }
 
-func writeObject(sb *strings.Builder, o Object, depth int) {
-	if depth > 32 {
+func writeObject(sb *strings.Builder, o Object, depth int, budget *int) {
+	*budget--
+	if depth > 32 || *budget < 0 {
 		sb.WriteString("…")
 		return
 	}
@@ -131,7 +134,7 @@ func writeObject(sb *strings.Builder, o Object, depth int) {
 			if i > 0 {
 				sb.WriteString(", ")
 			}
-			writeObject(sb, e, depth+1)
+			writeObject(sb, e, depth+1, budget)
 		}
 		sb.WriteString("}")
 	case *Reference:
