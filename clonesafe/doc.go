@@ -60,7 +60,9 @@
 // scale with GOMAXPROCS: each P (the runtime's scheduling context) owns one
 // generator, and a call pins its goroutine to the P for the few nanoseconds
 // it needs, the technique sync.Pool uses, so there is no shared lock and no
-// shared cache line on the hot path. NewSource returns a Source for one
+// shared cache line on the hot path. (Under the race detector, which cannot
+// see that a pinned P is exclusive, each generator is guarded by a mutex
+// instead: slower, same semantics.) NewSource returns a Source for one
 // goroutine, to be wrapped with math/rand/v2's rand.New wherever a program
 // used rand.New(rand.NewPCG(...)) or the top-level math/rand/v2 functions.
 package clonesafe
