@@ -56,6 +56,10 @@ const (
 	OffTimeMaxErrorNanosec     = 96  // __le64 time_maxerror_nanosec
 	OffVMGenerationCounter     = 104 // __le64 vm_generation_counter
 	ABISize                    = 112 // sizeof(struct vmclock_abi) with the generation counter
+	// MinSize is the smallest region a page may declare: through the
+	// flags field, as Linux requires. Later fields are optional; a field
+	// counts only if the size field covers it.
+	MinSize = OffFlags + 8
 )
 
 // Flag bits of the flags field.
@@ -129,8 +133,11 @@ type Page struct {
 }
 
 // HasGenerationCounter reports whether the hypervisor maintains
-// vm_generation_counter (FlagVMGenCounterPresent).
-func (p Page) HasGenerationCounter() bool { return p.Flags&FlagVMGenCounterPresent != 0 }
+// vm_generation_counter: FlagVMGenCounterPresent is set and the size field
+// covers the counter.
+func (p Page) HasGenerationCounter() bool {
+	return p.Flags&FlagVMGenCounterPresent != 0 && p.Size >= OffVMGenerationCounter+8
+}
 
 // HasNotifications reports whether the hypervisor notifies the guest on
 // every update (FlagNotificationPresent), so that poll() on the device wakes.
@@ -208,22 +215,31 @@ func printableLE32(v uint32) string {
 }
 
 // CheckHeader validates the constant fields of a page image: magic, size
-// (at least the structure, at most len(page)), version. mapped is how many
-// bytes the caller has access to (for a device, the mapping length), which
-// may be more than len(page) when only the structure was copied out.
+// (at least MinSize, at most what is mapped), version. page holds the first
+// bytes of the region (at least MinSize, at most ABISize are looked at);
+// mapped is how many bytes the caller can access in all (for a device, the
+// mapping length), which may be more than len(page).
+//
+// A region too short to hold the structure its size field describes is a
+// *ShortPageError; one that holds the structure but less than the size
+// field claims is a *SizeError.
 func CheckHeader(page []byte, mapped int) error {
-	if len(page) < ABISize {
-		return &ShortPageError{Len: len(page), Need: ABISize}
+	if len(page) < MinSize {
+		return &ShortPageError{Len: len(page), Need: MinSize}
 	}
 	if m := binary.LittleEndian.Uint32(page[OffMagic:]); m != Magic {
 		return &MagicError{Got: m}
 	}
 	size := binary.LittleEndian.Uint32(page[OffSize:])
-	if uint64(size) > uint64(mapped) {
-		return &SizeError{Size: size, Mapped: mapped, Reason: "larger than the mapping"}
+	if size < MinSize {
+		return &SizeError{Size: size, Mapped: mapped, Reason: fmt.Sprintf("smaller than the %d bytes up to the flags field, mapping", MinSize)}
 	}
-	if size < ABISize {
-		return &SizeError{Size: size, Mapped: mapped, Reason: fmt.Sprintf("smaller than the %d-byte structure, mapping", ABISize)}
+	need := min(int64(size), ABISize)
+	if int64(mapped) < need || int64(len(page)) < min(need, int64(mapped)) {
+		return &ShortPageError{Len: min(len(page), mapped), Need: int(need)}
+	}
+	if int64(size) > int64(mapped) {
+		return &SizeError{Size: size, Mapped: mapped, Reason: "larger than the mapping"}
 	}
 	if v := binary.LittleEndian.Uint16(page[OffVersion:]); v != Version {
 		return &VersionError{Version: v}
@@ -232,8 +248,9 @@ func CheckHeader(page []byte, mapped int) error {
 }
 
 // Parse decodes a page image after validating its header with CheckHeader
-// (the mapping is taken to be len(page)). It does not look at the seqlock:
-// a static image is taken as it is; use a Reader for live pages.
+// (the mapping is taken to be len(page)). Fields past the region the size
+// field declares read as zero. Parse does not look at the seqlock: a
+// static image is taken as it is; use a Reader for live pages.
 func Parse(page []byte) (Page, error) {
 	if err := CheckHeader(page, len(page)); err != nil {
 		return Page{}, err
@@ -241,8 +258,12 @@ func Parse(page []byte) (Page, error) {
 	return decode(page), nil
 }
 
-// decode reads the fields of a page image at least ABISize long.
-func decode(b []byte) Page {
+// decode reads the fields of a page image whose header passed CheckHeader.
+// Only the bytes the size field covers are used; the rest read as zero.
+func decode(img []byte) Page {
+	var b [ABISize]byte
+	size := int(binary.LittleEndian.Uint32(img[OffSize:]))
+	copy(b[:min(size, len(img), ABISize)], img)
 	le := binary.LittleEndian
 	return Page{
 		Size:                    le.Uint32(b[OffSize:]),

@@ -116,12 +116,14 @@ func TestParseErrors(t *testing.T) {
 		check   func(error) bool
 		message string
 	}{
-		{"empty", nil, isErr[*ShortPageError], "0 bytes, the structure needs 112"},
+		{"empty", nil, isErr[*ShortPageError], "0 bytes, the structure needs 32"},
+		{"shorter than the flags", good[:MinSize-1], isErr[*ShortPageError], "31 bytes, the structure needs 32"},
 		{"short", good[:ABISize-1], isErr[*ShortPageError], "111 bytes"},
 		{"bad magic", with(func(b []byte) { copy(b, "KLCV") }), isErr[*MagicError], `bad magic at offset 0: 0x56434c4b ("KLCV")`},
 		{"zero page", make([]byte, 4096), isErr[*MagicError], "bad magic"},
 		{"size larger than mapping", good[:2048], isErr[*SizeError], "is 4096 (0x1000): larger than the mapping of 2048 bytes"},
-		{"size smaller than structure", with(func(b []byte) { binary.LittleEndian.PutUint32(b[OffSize:], 64) }), isErr[*SizeError], "smaller than the 112-byte structure"},
+		{"size smaller than the flags", with(func(b []byte) { binary.LittleEndian.PutUint32(b[OffSize:], 16) }), isErr[*SizeError], "is 16 (0x10): smaller than the 32 bytes up to the flags field"},
+		{"size ends before the counter, image shorter", with(func(b []byte) { binary.LittleEndian.PutUint32(b[OffSize:], 104) })[:100], isErr[*ShortPageError], "100 bytes, the structure needs 104"},
 		{"version 2", with(func(b []byte) { binary.LittleEndian.PutUint16(b[OffVersion:], 2) }), isErr[*VersionError], "version at offset 8 is 2"},
 		{"version 0", with(func(b []byte) { binary.LittleEndian.PutUint16(b[OffVersion:], 0) }), isErr[*VersionError], "only version 1"},
 	}
@@ -150,8 +152,34 @@ func isErr[E error](err error) bool {
 func TestSizeExactlyStructure(t *testing.T) {
 	p := testPage()
 	p.Size = ABISize
-	if _, err := Parse(pageImage(t, p, ABISize)); err != nil {
-		t.Errorf("a %d-byte region holding just the structure: %v", ABISize, err)
+	got, err := Parse(pageImage(t, p, ABISize))
+	if err != nil {
+		t.Fatalf("a %d-byte region holding just the structure: %v", ABISize, err)
+	}
+	if !got.HasGenerationCounter() || got.VMGenerationCounter != 3 {
+		t.Errorf("counter %d (present %v), want 3", got.VMGenerationCounter, got.HasGenerationCounter())
+	}
+}
+
+// An older hypervisor's region ends before vm_generation_counter: the
+// fields it does not cover read as zero, and the counter does not count
+// even if the flag is set.
+func TestSizeBeforeGenerationCounter(t *testing.T) {
+	p := testPage()
+	p.Size = OffVMGenerationCounter
+	img := pageImage(t, p, 4096) // the stale bytes past the region must be ignored
+	got, err := Parse(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.HasGenerationCounter() || got.VMGenerationCounter != 0 {
+		t.Errorf("counter %d (present %v) past the declared region, want 0, absent", got.VMGenerationCounter, got.HasGenerationCounter())
+	}
+	if got.TimeSec != p.TimeSec || got.DisruptionMarker != p.DisruptionMarker {
+		t.Errorf("fields inside the region lost: %+v", got)
+	}
+	if got, err := Parse(img[:OffVMGenerationCounter]); err != nil || got.DisruptionMarker != 7 {
+		t.Errorf("an image exactly as long as its region: %+v, %v", got, err)
 	}
 }
 

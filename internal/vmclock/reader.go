@@ -50,8 +50,8 @@ type Reader struct {
 // load is an atomic load of an aligned word, so page must be 8-byte aligned
 // and the writer must store aligned words atomically too.
 func NewReader(page []byte) (*Reader, error) {
-	if len(page) < ABISize {
-		return nil, &ShortPageError{Len: len(page), Need: ABISize}
+	if len(page) < MinSize {
+		return nil, &ShortPageError{Len: len(page), Need: MinSize}
 	}
 	if uintptr(unsafe.Pointer(&page[0]))%8 != 0 {
 		return nil, errors.New("vmclock: page memory is not 8-byte aligned")
@@ -83,13 +83,14 @@ func (r *Reader) Read() (Page, error) {
 		if err != nil {
 			return Page{}, err
 		}
-		if mapped < ABISize {
-			return Page{}, &ShortPageError{Len: mapped, Need: ABISize}
+		if mapped < MinSize {
+			return Page{}, &ShortPageError{Len: mapped, Need: MinSize}
 		}
-		if err := r.mem.load(buf, 0); err != nil {
+		img := buf[:min(mapped, ABISize)]
+		if err := r.mem.load(img, 0); err != nil {
 			return Page{}, err
 		}
-		if err := CheckHeader(buf, mapped); err != nil {
+		if err := CheckHeader(img, mapped); err != nil {
 			return Page{}, err
 		}
 		seq = binary.LittleEndian.Uint32(buf[OffSeqCount:])
@@ -102,7 +103,7 @@ func (r *Reader) Read() (Page, error) {
 				return Page{}, err
 			}
 			if again == seq {
-				return decode(buf), nil
+				return decode(img), nil
 			}
 			seq = again
 		}

@@ -153,7 +153,7 @@ func TestReaderBadHeaderIsNotRetried(t *testing.T) {
 }
 
 func TestNewReaderRejectsShortAndMisaligned(t *testing.T) {
-	if _, err := NewReader(make([]byte, ABISize-1)); !isErr[*ShortPageError](err) {
+	if _, err := NewReader(make([]byte, MinSize-1)); !isErr[*ShortPageError](err) {
 		t.Errorf("NewReader(short) = %v, want *ShortPageError", err)
 	}
 	page := newLivePage(t, testPage())

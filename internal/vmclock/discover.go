@@ -1,0 +1,226 @@
+package vmclock
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/vmgenid/vmgenid/acpi"
+	"github.com/vmgenid/vmgenid/acpi/aml"
+)
+
+// ACPI identifiers of a VMClock device: Amazon's hardware ID (Firecracker,
+// and Linux's ptp_vmclock matches it) and the generic compatible ID that
+// the ABI header names (QEMU uses it as a hardware ID too).
+const (
+	HIDAmazon  = "AMZNC10C"
+	CIDVMClock = "VMCLOCK"
+)
+
+// IsACPIID reports whether id, a _HID or _CID value, names a VMClock
+// device. Matching is case-insensitive.
+func IsACPIID(id string) bool {
+	return strings.EqualFold(id, HIDAmazon) || strings.EqualFold(id, CIDVMClock)
+}
+
+// Device is a VMClock device found in the ACPI namespace.
+type Device struct {
+	// Path is the device's namespace path as ASL listings write it
+	// (\_SB.VCLK).
+	Path string
+	// HID and CIDs are the evaluated _HID and _CID values.
+	HID  string
+	CIDs []string
+	// Table is the table that defines the device ("DSDT", "SSDT1").
+	Table string
+	// Status is the evaluated _STA (0x0F when there is none). Bit 0 clear
+	// means the firmware says the device is absent.
+	Status uint64
+	// StatusErr says why _STA could not be evaluated (Status is then 0x0F,
+	// as operating systems assume).
+	StatusErr error
+	// PAddr and Length are the page's physical address and length from the
+	// first memory descriptor of _CRS (base plus translation offset).
+	PAddr, Length uint64
+	// Resource names that descriptor ("QWordMemory").
+	Resource string
+	// AddrErr says why there is no page address (no _CRS, no memory
+	// descriptor, a malformed template), or what is wrong with it (too
+	// small for the structure); nil when PAddr and Length are fine.
+	AddrErr error
+}
+
+// Present reports whether _STA says the device is present (bit 0).
+func (d Device) Present() bool { return d.Status&1 != 0 }
+
+// Discover finds the VMClock devices in a namespace, in namespace order:
+// devices whose _HID or one of whose _CID values is AMZNC10C or VMCLOCK.
+// For each it evaluates _STA and reads the page address from _CRS.
+// Problems with one device are recorded in it, never fatal.
+func Discover(ns *aml.Namespace) []Device {
+	var out []Device
+	for _, n := range ns.Devices() {
+		hid, cids := deviceIDs(ns, n)
+		match := IsACPIID(hid)
+		for _, c := range cids {
+			match = match || IsACPIID(c)
+		}
+		if !match {
+			continue
+		}
+		d := Device{Path: displayPath(n.Path()), HID: hid, CIDs: cids, Table: n.Table(), Status: 0x0F}
+		if sta := n.Child("_STA"); sta != nil {
+			v, err := ns.Evaluate(sta)
+			if i, ok := v.(aml.Integer); err == nil && ok {
+				d.Status = uint64(i)
+			} else if err != nil {
+				d.StatusErr = err
+			} else {
+				d.StatusErr = fmt.Errorf("%s._STA is %s, not an Integer", d.Path, objectType(v))
+			}
+		}
+		d.PAddr, d.Length, d.Resource, d.AddrErr = pageFromCRS(ns, n, d.Path)
+		out = append(out, d)
+	}
+	return out
+}
+
+// DiscoverTables loads the definition blocks of the ACPI tables in dir
+// (laid out like /sys/firmware/acpi/tables) and runs Discover. Tables or
+// blocks that cannot be decoded are skipped, as operating systems do; the
+// returned warnings say which.
+func DiscoverTables(dir string) (devs []Device, warnings []error, err error) {
+	tables, warnings, err := acpi.ReadDir(dir)
+	if err != nil {
+		if len(tables) == 0 {
+			return nil, warnings, fmt.Errorf("vmclock: acpi tables %s: %w", dir, err)
+		}
+		warnings = append(warnings, err)
+	}
+	var blocks []aml.Block
+	for _, t := range acpi.DefinitionBlocks(tables) {
+		blocks = append(blocks, aml.Block{Table: t.Name, AML: t.AML(), Base: acpi.HeaderSize, Revision: t.Revision})
+	}
+	if len(blocks) == 0 {
+		return nil, warnings, fmt.Errorf("vmclock: acpi tables %s: no DSDT or SSDT among %d tables", dir, len(tables))
+	}
+	ns, err := aml.Load(blocks, aml.Options{})
+	if err != nil {
+		if ns == nil {
+			return nil, warnings, fmt.Errorf("vmclock: acpi tables %s: %w", dir, err)
+		}
+		warnings = append(warnings, err)
+	}
+	return Discover(ns), warnings, nil
+}
+
+// memoryDescriptors are the resource descriptors that can give the page.
+var memoryDescriptors = map[string]bool{
+	"QWordMemory": true, "DWordMemory": true, "WordMemory": true, "ExtendedMemory": true,
+	"Memory32Fixed": true, "Memory32": true, "Memory24": true,
+}
+
+// pageFromCRS evaluates _CRS and takes the first memory descriptor.
+func pageFromCRS(ns *aml.Namespace, n *aml.Node, path string) (paddr, length uint64, kind string, err error) {
+	crs := n.Child("_CRS")
+	if crs == nil {
+		return 0, 0, "", fmt.Errorf("%s has no _CRS: the page address is unknown", path)
+	}
+	v, err := ns.Evaluate(crs)
+	if err != nil {
+		return 0, 0, "", fmt.Errorf("%s._CRS: %w", path, err)
+	}
+	buf, ok := v.(aml.Buffer)
+	if !ok {
+		return 0, 0, "", fmt.Errorf("%s._CRS is %s, want a resource template (Buffer)", path, objectType(v))
+	}
+	res, err := aml.ParseResources(buf)
+	if err != nil {
+		return 0, 0, "", fmt.Errorf("%s._CRS: %w", path, err)
+	}
+	for _, r := range res {
+		if !memoryDescriptors[r.Type] {
+			continue
+		}
+		paddr, length = r.Base+r.Translation, r.Length
+		if r.Translation != 0 && paddr < r.Base {
+			return 0, 0, r.Type, fmt.Errorf("%s._CRS %s at offset %d: base %#x plus translation %#x overflows", path, r.Type, r.Offset, r.Base, r.Translation)
+		}
+		if length < ABISize {
+			return paddr, length, r.Type, fmt.Errorf("%s._CRS %s at offset %d: length %#x is smaller than the %d-byte VMClock structure", path, r.Type, r.Offset, length, ABISize)
+		}
+		return paddr, length, r.Type, nil
+	}
+	types := make([]string, 0, len(res))
+	for _, r := range res {
+		types = append(types, r.Type)
+	}
+	if len(types) == 0 {
+		return 0, 0, "", fmt.Errorf("%s._CRS is an empty resource template: no memory descriptor for the page", path)
+	}
+	return 0, 0, "", fmt.Errorf("%s._CRS has no memory descriptor for the page (only %s)", path, strings.Join(types, ", "))
+}
+
+// deviceIDs evaluates a device's _HID and _CID into strings; values that
+// cannot be evaluated or are not IDs are left out.
+func deviceIDs(ns *aml.Namespace, n *aml.Node) (hid string, cids []string) {
+	if h := n.Child("_HID"); h != nil {
+		if v, err := ns.Evaluate(h); err == nil {
+			hid, _ = idString(v)
+		}
+	}
+	if c := n.Child("_CID"); c != nil {
+		if v, err := ns.Evaluate(c); err == nil {
+			if pkg, ok := v.(*aml.Package); ok {
+				for _, e := range pkg.Elements {
+					if id, ok := idString(e); ok {
+						cids = append(cids, id)
+					}
+				}
+			} else if id, ok := idString(v); ok {
+				cids = append(cids, id)
+			}
+		}
+	}
+	return hid, cids
+}
+
+// idString turns an ID object, a String or an EisaId Integer, into text.
+func idString(v aml.Object) (string, bool) {
+	switch v := v.(type) {
+	case aml.String:
+		return strings.TrimRight(string(v), "\x00"), true
+	case aml.Integer:
+		return aml.EISAIDString(uint64(v))
+	}
+	return "", false
+}
+
+func objectType(v aml.Object) string {
+	switch v.(type) {
+	case nil:
+		return "an uninitialized object"
+	case aml.Integer:
+		return "an Integer"
+	case aml.String:
+		return "a String"
+	case aml.Buffer:
+		return "a Buffer"
+	case *aml.Package:
+		return "a Package"
+	}
+	return fmt.Sprintf("a %T", v)
+}
+
+// displayPath writes a namespace path without the padding underscores of
+// its segments, as ASL listings do: \_SB_.VCLK becomes \_SB.VCLK.
+func displayPath(p string) string {
+	segs := strings.Split(p, ".")
+	for i, s := range segs {
+		t := strings.TrimRight(s, "_")
+		if (t == "" || t == `\`) && len(t) < len(s) {
+			t = s[:len(t)+1] // a segment of underscores keeps one
+		}
+		segs[i] = t
+	}
+	return strings.Join(segs, ".")
+}
