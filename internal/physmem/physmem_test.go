@@ -262,3 +262,30 @@ func BenchmarkReadStableMapped(b *testing.B) {
 		}
 	}
 }
+
+// TestMappingFault maps a page of a file, truncates the file under the
+// mapping and reads again: the access faults (SIGBUS), which must come
+// back as an error rather than crash the program.
+func TestMappingFault(t *testing.T) {
+	ps := os.Getpagesize()
+	path := filepath.Join(t.TempDir(), "mem")
+	if err := os.WriteFile(path, bytes.Repeat([]byte{0xab}, 2*ps), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := open(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	p := make([]byte, 16)
+	if err := m.ReadPhys(uint64(ps), p); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	err = m.ReadPhys(uint64(ps), p)
+	if err == nil || !strings.Contains(err.Error(), "faulted") {
+		t.Errorf("read of a truncated mapping: err = %v, want a fault error", err)
+	}
+}
