@@ -171,7 +171,15 @@ func (p *parser) loadScope(op uint16, scope *Node) error {
 			ns.warn(p.errAt(start, op, fmt.Errorf("Scope (%s): no such object; created it", np)))
 		}
 	} else {
-		kind := map[uint16]Kind{opDevice: KindDevice, opProcessor: KindProcessor, opPowerRes: KindPowerResource, opThermalZone: KindThermalZone}[op]
+		kind := KindDevice
+		switch op {
+		case opProcessor:
+			kind = KindProcessor
+		case opPowerRes:
+			kind = KindPowerResource
+		case opThermalZone:
+			kind = KindThermalZone
+		}
 		n, err = ns.create(scope, np, kind, p.blk, start, false)
 		if err != nil {
 			var dup *duplicateError

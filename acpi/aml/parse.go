@@ -439,7 +439,15 @@ func (p *parser) term() (*term, error) {
 	case opOnes:
 		t.op, t.val = opInteger, p.in.ns.intMask
 	case opBytePrefix, opWordPrefix, opDWordPrefix, opQWordPrefix:
-		size := map[uint16]int{opBytePrefix: 1, opWordPrefix: 2, opDWordPrefix: 4, opQWordPrefix: 8}[op]
+		size := 1
+		switch op {
+		case opWordPrefix:
+			size = 2
+		case opDWordPrefix:
+			size = 4
+		case opQWordPrefix:
+			size = 8
+		}
 		if err := p.need(size, op, "integer constant"); err != nil {
 			return nil, err
 		}
@@ -536,7 +544,13 @@ func (p *parser) operands(t *term, spec string) error {
 			}
 			names++
 		case 'b', 'w', 'd':
-			size := map[byte]int{'b': 1, 'w': 2, 'd': 4}[spec[i]]
+			size := 1
+			switch spec[i] {
+			case 'w':
+				size = 2
+			case 'd':
+				size = 4
+			}
 			if err := p.need(size, t.op, "operand"); err != nil {
 				return err
 			}

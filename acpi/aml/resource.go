@@ -242,9 +242,14 @@ func largeResource(kind byte, d []byte) (Resource, error) {
 // descriptors: resource type, general flags, type-specific flags, then
 // granularity, minimum, maximum, translation offset and length.
 func addressResource(kind byte, d []byte) (Resource, error) {
-	size, prefix, fixed := map[byte]int{0x08: 2, 0x07: 4, 0x0A: 8, 0x0B: 8}[kind], map[byte]string{0x08: "Word", 0x07: "DWord", 0x0A: "QWord", 0x0B: "Extended"}[kind], 3
-	if kind == 0x0B {
-		fixed = 5 // revision and a reserved byte
+	size, prefix, fixed := 8, "QWord", 3
+	switch kind {
+	case 0x08:
+		size, prefix = 2, "Word"
+	case 0x07:
+		size, prefix = 4, "DWord"
+	case 0x0B:
+		prefix, fixed = "Extended", 5 // revision and a reserved byte
 	}
 	if err := needLen(d, fixed+5*size); err != nil {
 		return Resource{Type: largeName(kind)}, err
