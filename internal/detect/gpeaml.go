@@ -46,6 +46,10 @@ func FindGPEHandlers(table string, aml []byte, devicePath string) ([]GPEHandler,
 		return nil, err
 	}
 	var found []GPEHandler
+	// Candidate methods may overlap (a byte scan does not know where
+	// terms start), so hostile AML could make the body scans quadratic:
+	// bound the bytes they look at.
+	budget := 16*len(aml) + 1<<20
 	for i := 0; i < len(aml); i++ {
 		if aml[i] != amlMethodOp {
 			continue
@@ -66,6 +70,9 @@ func FindGPEHandlers(table string, aml []byte, devicePath string) ([]GPEHandler,
 			continue
 		}
 		body := aml[nameAt+nameLen+1 : end] // after the MethodFlags byte
+		if budget -= len(body); budget < 0 {
+			return found, fmt.Errorf("detect: %s: too many overlapping GPE method candidates (at offset %d) to scan", table, i)
+		}
 		if !notifies(body, dev) {
 			continue
 		}
