@@ -39,7 +39,7 @@ func ForOS(goos string, r sysctl.Reader) (source.Source, error) {
 		nde = &NoDriverError{OS: goos, Driver: "acpivmgenid(4)", Since: "NetBSD 11 and later", Nodes: "hw." + NetBSDDevicePrefix + "N"}
 	case "freebsd":
 		src = NewFreeBSD(r)
-		nde = &NoDriverError{OS: goos, Driver: "vmgenc(4)", Since: "FreeBSD 13 and later; kldload vmgenc if it is a module", Nodes: FreeBSDNode + ".N"}
+		nde = &NoDriverError{OS: goos, Driver: "vmgenc(4)", Since: "FreeBSD 13.0 and later", Nodes: FreeBSDNode + ".N"}
 	default:
 		return nil, fmt.Errorf("bsdsrc: %s has no BSD kernel driver source: %w", goos, errors.ErrUnsupported)
 	}
