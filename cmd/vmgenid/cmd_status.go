@@ -156,7 +156,7 @@ func printStatus(w io.Writer, rep statusReport) {
 	}
 	for _, d := range rep.Devices {
 		fmt.Fprintf(w, "\n%s %s\n", d.Name, d.Path)
-		field := func(k, v string) { fmt.Fprintf(w, "  %-9s %s\n", k, v) }
+		field := func(k, v string) { fmt.Fprintf(w, "  %-10s %s\n", k, v) }
 		origin := d.Origin
 		if d.Source == "acpi" {
 			origin = "table " + origin
