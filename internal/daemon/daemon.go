@@ -180,6 +180,9 @@ func New(cfg Config) (_ *Daemon, err error) {
 			}
 			d.detector = append(d.detector, p)
 		}
+		if len(d.detector) == 0 {
+			return nil, errors.New("daemon: no way to detect a change: the ID is readable but there is no poll (interval 0) and no other detector")
+		}
 	} else {
 		if d.forks == nil && len(d.detector) == 0 {
 			return nil, fmt.Errorf("daemon: no way to detect a change: cannot read the VM generation ID (%v) and no kernel fork notices or other detector are available", readErr)

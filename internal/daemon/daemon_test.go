@@ -591,6 +591,11 @@ func TestNoDetectorIsAnError(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no way to detect a change") {
 		t.Errorf("New without a readable ID or a detector = %v", err)
 	}
+	// A readable ID without a poll or a detector is no better.
+	cfg = f.config(0, &recordingMixer{}, &logBuf{})
+	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "no poll") {
+		t.Errorf("New with a readable ID, no poll and no detector = %v", err)
+	}
 	// The lock is released: a daemon that can work starts.
 	start(t, f.config(time.Second, &recordingMixer{}, &logBuf{}))
 }
