@@ -35,7 +35,8 @@ type CloneOptions struct {
 	// Output, if not nil, gives the writer for clone i's standard output
 	// and error (its serial console with -nographic); nil discards them.
 	Output func(i int) io.Writer
-	// Progress, if not nil, is told about each step of each clone.
+	// Progress, if not nil, is told about each step of each clone (one
+	// call at a time).
 	Progress func(i int, step string)
 }
 
@@ -81,9 +82,13 @@ func StartClones(ctx context.Context, opts CloneOptions) (clones []*Clone, err e
 	if err != nil {
 		return nil, err
 	}
-	progress := opts.Progress
-	if progress == nil {
-		progress = func(int, string) {}
+	var progressMu sync.Mutex // the restores report from several goroutines
+	progress := func(i int, step string) {
+		if opts.Progress != nil {
+			progressMu.Lock()
+			defer progressMu.Unlock()
+			opts.Progress(i, step)
+		}
 	}
 	defer func() {
 		if err != nil {
