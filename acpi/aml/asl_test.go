@@ -135,6 +135,18 @@ func TestASLVariants(t *testing.T) {
 			{`\_SB.BADZ.ADDR`, p(0, 0), ""},
 			{`\_SB.BADI.ADDR`, aml.Integer(0x1000), ""},
 		}},
+		{[]string{"kitchen-sink"}, []check{
+			{`\_SB.VGEN._STA`, aml.Integer(0xF), ""},
+			{`\_SB.VGEN.ADDR`, p(0x2FFFF028, 0), ""},
+			{`\MDLV`, aml.Integer(0), ""},
+			{`\CFLD`, aml.Integer(0x020), ""}, // bits 4-15 of 01 02
+			{`\CQWD`, aml.Integer(0x0807060504030201), ""},
+			{`\STR0`, aml.String(`a string with "quotes" and \ backslash`), ""},
+			{`\BIGF`, nil, "SystemIO"},
+			{`\IFL0`, nil, "IndexField"},
+			{`\BKF0`, nil, "BankField"},
+			{`\VDID`, nil, "PCI_Config"},
+		}},
 		{[]string{"vgen-two-devices"}, []check{
 			{`\_SB.VGEA._HID`, aml.String("vmgenctr"), ""},
 			{`\_SB.PCI0.VGEB._HID`, aml.String("FCVMGID"), ""},
@@ -165,6 +177,33 @@ func TestASLVariants(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestKitchenSinkMethods(t *testing.T) {
+	ns := loadAML(t, aml.Options{}, "kitchen-sink")
+	dsm := ns.Lookup(`\_SB.PCI0._DSM`)
+	uuid := aml.Buffer(make([]byte, 16))
+	for arg2, want := range map[uint64]aml.Object{0: aml.Buffer{3}, 1: aml.Integer(1), 2: aml.Integer(1), 7: aml.Buffer{0}} {
+		got, err := ns.Evaluate(dsm, uuid, aml.Integer(1), aml.Integer(arg2), &aml.Package{})
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("_DSM(Arg2=%d) = %s, %v; want %s", arg2, aml.ObjectString(got), err, aml.ObjectString(want))
+		}
+	}
+	osc := ns.Lookup(`\_SB._OSC`)
+	caps := aml.Buffer{0xFF, 0xFF, 0, 0}
+	got, err := ns.Evaluate(osc, aml.Buffer{0x5b, 0x4d, 0xdb, 0x33, 0xf7, 0x1f, 0x1c, 0x40, 0x96, 0x57, 0x74, 0x41, 0xc0, 0x3d, 0xd7, 0x66}, aml.Integer(1), aml.Integer(1), caps)
+	if err != nil || !reflect.DeepEqual(got, aml.Buffer{0xF0, 0xFF, 0, 0}) {
+		t.Errorf("_OSC = %s, %v", aml.ObjectString(got), err)
+	}
+	if caps[0] != 0xFF {
+		t.Error("Evaluate changed the caller's buffer")
+	}
+	if n := ns.Lookup(`\MUTA`); n == nil || n.Kind() != aml.KindMutex {
+		t.Errorf("alias MUTA = %v", n)
+	}
+	if v, err := ns.Evaluate(ns.Lookup(`\VPKG`)); err != nil || aml.ObjectString(v) != `Package{Package{0x1, "two", Buffer{0x03}}, Ref(\_SB_)}` {
+		t.Errorf("VPKG = %s, %v", aml.ObjectString(v), err)
 	}
 }
 

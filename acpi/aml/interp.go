@@ -126,12 +126,17 @@ func (ns *Namespace) Evaluate(n *Node, args ...Object) (result Object, err error
 		if len(args) > 7 {
 			return nil, fmt.Errorf("aml: evaluating %s: %d arguments, AML allows 7", n.Path(), len(args))
 		}
+		own := make([]Object, len(args))
 		for i, a := range args {
 			if !isDataObject(a) {
 				return nil, fmt.Errorf("aml: evaluating %s: argument %d has type %T, want Integer, String, Buffer or *Package", n.Path(), i, a)
 			}
+			// The method may write to its arguments; the caller's stay as they are.
+			if own[i], err = in.copyObject(a, 0); err != nil {
+				return nil, fmt.Errorf("aml: evaluating %s: argument %d: %w", n.Path(), i, err)
+			}
 		}
-		v, err = in.call(target, args, nil)
+		v, err = in.call(target, own, nil)
 	case KindName, KindField, KindBufferField, KindExternal:
 		if len(args) > 0 {
 			return nil, fmt.Errorf("aml: evaluating %s: a %s takes no arguments", n.Path(), target.kind)
@@ -654,7 +659,7 @@ func (in *interp) eval1(t *term, f *frame) (Object, error) {
 		switch a.op {
 		case opNameRef:
 			n := followAlias(in.ns, in.ns.resolve(f.scope, a.name))
-			if n != nil {
+			if n != nil && n.kind != KindExternal { // an External alone does not make an object exist
 				ref = &Reference{Path: a.name.String(), Node: n}
 			} else if t.op == opRefOf {
 				return nil, fmt.Errorf("%w: RefOf %s", ErrNotFound, a.name)
@@ -833,6 +838,37 @@ func (in *interp) eval1(t *term, f *frame) (Object, error) {
 			}
 		}
 		return Integer(0), nil
+	case opMatch:
+		return in.match(t, f)
+	case opFromBCD, opToBCD:
+		a, err := in.evalInt(t.args[0], f)
+		if err != nil {
+			return nil, err
+		}
+		var r uint64
+		if t.op == opFromBCD {
+			for mul, x := uint64(1), a; x != 0; x >>= 4 {
+				d := x & 0xF
+				if d > 9 {
+					return nil, fmt.Errorf("FromBCD: 0x%X is not BCD", a)
+				}
+				r += d * mul
+				mul *= 10
+			}
+		} else {
+			for shift, x := uint(0), a; x != 0 && shift < 64; x /= 10 {
+				r |= (x % 10) << shift
+				shift += 4
+			}
+		}
+		r &= mask
+		return Integer(r), in.store(Integer(r), t.args[1], f)
+	case opFatal:
+		// ACPICA reports Fatal to the OS and carries on; so does this.
+		if _, err := in.eval(t.args[0], f); err != nil {
+			return nil, err
+		}
+		return Integer(0), nil
 	case opRevision:
 		return Integer(2), nil
 	case opTimer:
@@ -846,6 +882,75 @@ func (in *interp) eval1(t *term, f *frame) (Object, error) {
 		return nil, fmt.Errorf("%s used as a value", opLabel(t.op))
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnsupported, opLabel(t.op))
+}
+
+// match runs Match (SearchPackage, Op1, Obj1, Op2, Obj2, StartIndex): the
+// index of the first element from StartIndex satisfying both conditions,
+// or Ones.
+func (in *interp) match(t *term, f *frame) (Object, error) {
+	src, err := in.eval(t.args[0], f)
+	if err != nil {
+		return nil, err
+	}
+	if src, err = in.deref(src); err != nil {
+		return nil, err
+	}
+	pkg, ok := src.(*Package)
+	if !ok {
+		return nil, fmt.Errorf("Match on a %s, not a Package", typeName(src))
+	}
+	var objs [2]Object
+	for i, a := range []*term{t.args[1], t.args[2]} {
+		if objs[i], err = in.eval(a, f); err != nil {
+			return nil, err
+		}
+	}
+	start, err := in.evalInt(t.args[3], f)
+	if err != nil {
+		return nil, err
+	}
+	ops := [2]uint64{t.imm[0], t.imm[1]}
+	for i := start; i < uint64(len(pkg.Elements)); i++ {
+		if err := in.step(); err != nil {
+			return nil, err
+		}
+		el, err := in.deref(pkg.Elements[i])
+		if err != nil || !isDataObject(el) {
+			continue
+		}
+		if _, isPkg := el.(*Package); isPkg {
+			continue
+		}
+		all := true
+		for k := 0; k < 2 && all; k++ {
+			if ops[k] == 0 { // MTR
+				continue
+			}
+			c, err := in.compare(el, objs[k])
+			if err != nil {
+				all = false
+				break
+			}
+			switch ops[k] {
+			case 1:
+				all = c == 0
+			case 2:
+				all = c <= 0
+			case 3:
+				all = c < 0
+			case 4:
+				all = c >= 0
+			case 5:
+				all = c > 0
+			default:
+				return nil, fmt.Errorf("Match operator %d is not defined", ops[k])
+			}
+		}
+		if all {
+			return Integer(i), nil
+		}
+	}
+	return Integer(in.ns.intMask), nil
 }
 
 func (in *interp) logical(b bool) Object {
