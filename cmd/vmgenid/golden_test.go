@@ -233,7 +233,7 @@ func TestLiveFirecracker(t *testing.T) {
 	if !strings.Contains(out, `\_SB.VGEN`) {
 		t.Skipf("not a Firecracker guest (no \\_SB.VGEN):\n%s", out)
 	}
-	for _, want := range []string{"paddr     0xdfff0", "CONFIG_DEVMEM", "Firecracker"} {
+	for _, want := range []string{"paddr      0xdfff0", "CONFIG_DEVMEM", "Firecracker"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status output lacks %q:\n%s", want, out)
 		}
