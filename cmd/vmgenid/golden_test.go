@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -233,9 +234,9 @@ func TestLiveFirecracker(t *testing.T) {
 	if !strings.Contains(out, `\_SB.VGEN`) {
 		t.Skipf("not a Firecracker guest (no \\_SB.VGEN):\n%s", out)
 	}
-	for _, want := range []string{"paddr      0xdfff0", "CONFIG_DEVMEM", "Firecracker"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("status output lacks %q:\n%s", want, out)
+	for _, want := range []string{`(?m)^acpivmgenid0 \\_SB\.VGEN$`, `(?m)^\s+paddr\s+0xdfff0$`, `CONFIG_DEVMEM`, `Firecracker`} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("status output does not match %q:\n%s", want, out)
 		}
 	}
 	if code != 1 {
