@@ -56,7 +56,8 @@ type Options struct {
 	// Zero means DefaultMaxSteps.
 	MaxSteps int
 	// MaxDepth bounds nesting: of AML constructs while decoding and of
-	// method calls while evaluating. Zero means DefaultMaxDepth.
+	// method calls while evaluating. Zero means DefaultMaxDepth; values
+	// above 1024 are taken as 1024.
 	MaxDepth int
 }
 
@@ -86,11 +87,18 @@ func (o Options) steps() int {
 }
 
 func (o Options) depth() int {
-	if o.MaxDepth <= 0 {
+	switch {
+	case o.MaxDepth <= 0:
 		return DefaultMaxDepth
+	case o.MaxDepth > maxDepthCap:
+		return maxDepthCap
 	}
 	return o.MaxDepth
 }
+
+// maxDepthCap bounds MaxDepth whatever the caller asks, to keep the Go
+// stack of the recursive decoder and evaluator small.
+const maxDepthCap = 1024
 
 // Sentinel errors wrapped in *Error, for errors.Is.
 var (

@@ -341,3 +341,26 @@ func TestResolveText(t *testing.T) {
 		t.Errorf("PCI0 children = %v", ns.Lookup(`\_SB.PCI0`).Children())
 	}
 }
+
+func TestAliasCycle(t *testing.T) {
+	// Alias A -> \B_.Z___ and B -> \A_.Z___: resolving either goes round
+	// through path segments; it must end, not overflow the stack.
+	code := cat(
+		[]byte{opAlias, opRootChar, opDualName}, []byte("B___Z___"), []byte("A___"),
+		[]byte{opAlias, opRootChar, opDualName}, []byte("A___Z___"), []byte("B___"),
+		[]byte{opAlias}, []byte("SELF"), []byte("SELF"),
+		amlMethod("USEA", 0, amlReturn([]byte("A___"))),
+	)
+	ns, err := loadOne(t, code, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{`\A`, `\B`, `\A.Z`, `\SELF`} {
+		if n := ns.Lookup(p); n != nil {
+			t.Errorf("Lookup(%s) = %v, want nil", p, n)
+		}
+	}
+	if _, err := ns.Evaluate(ns.Lookup(`\USEA`)); !errors.Is(err, ErrNotFound) {
+		t.Errorf("USEA: %v", err)
+	}
+}

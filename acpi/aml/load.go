@@ -236,6 +236,11 @@ func (ns *Namespace) create(scope *Node, np namePath, kind Kind, blk *blockInfo,
 	for _, seg := range np.segs[:len(np.segs)-1] {
 		c := followAlias(ns, parent.child(seg))
 		if c == nil {
+			if temp {
+				// A method may only create objects in scopes that exist:
+				// anything else would outlive the method.
+				return nil, fmt.Errorf("%w: scope of %s does not exist", ErrNotFound, np)
+			}
 			if ns.nodes >= maxNodes {
 				return nil, fmt.Errorf("%w: more than %d namespace nodes", ErrTooLarge, maxNodes)
 			}

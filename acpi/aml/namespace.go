@@ -235,8 +235,9 @@ type Namespace struct {
 	root     *Node
 	opts     Options
 	intMask  uint64
-	warnings []error
-	nodes    int
+	warnings   []error
+	nodes      int
+	aliasDepth int // followAlias nesting (callers hold mu or run Load)
 }
 
 // maxNodes bounds the namespace size, well above any real firmware's.
@@ -439,11 +440,25 @@ func (ns *Namespace) resolve(scope *Node, p namePath) *Node {
 // followAlias returns the object an Alias (chain) refers to, or n itself.
 // Chains are bounded, so a cycle yields nil.
 func followAlias(ns *Namespace, n *Node) *Node {
+	if n == nil || n.kind != KindAlias {
+		return n
+	}
+	// Alias targets are paths that may pass through other aliases:
+	// bound the nesting as well as the chain, or a cycle through path
+	// segments would recurse forever.
+	ns.aliasDepth++
+	defer func() { ns.aliasDepth-- }()
+	if ns.aliasDepth > maxAliasChain {
+		return nil
+	}
 	for i := 0; n != nil && n.kind == KindAlias; i++ {
-		if i > 16 {
+		if i > maxAliasChain {
 			return nil
 		}
 		n = ns.resolve(n.alias.scope, n.alias.target)
 	}
 	return n
 }
+
+// maxAliasChain bounds alias chains and nesting.
+const maxAliasChain = 16
