@@ -145,8 +145,11 @@ func pageFromCRS(ns *aml.Namespace, n *aml.Node, path string) (paddr, length uin
 		if r.Translation != 0 && paddr < r.Base {
 			return 0, 0, r.Type, fmt.Errorf("%s._CRS %s at offset %d: base %#x plus translation %#x overflows", path, r.Type, r.Offset, r.Base, r.Translation)
 		}
+		if length < MinSize {
+			return paddr, length, r.Type, fmt.Errorf("%s._CRS %s at offset %d: length %#x is smaller than the %d bytes every VMClock page has", path, r.Type, r.Offset, length, MinSize)
+		}
 		if length < ABISize {
-			return paddr, length, r.Type, fmt.Errorf("%s._CRS %s at offset %d: length %#x is smaller than the %d-byte VMClock structure", path, r.Type, r.Offset, length, ABISize)
+			return paddr, length, r.Type, fmt.Errorf("%s._CRS %s at offset %d: length %#x ends before vm_generation_counter (offset %d)", path, r.Type, r.Offset, length, OffVMGenerationCounter)
 		}
 		return paddr, length, r.Type, nil
 	}

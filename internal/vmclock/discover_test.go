@@ -1,0 +1,117 @@
+package vmclock
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestDiscoverFirecracker reads the DSDT of a Firecracker guest (a copy of
+// /work/shared/fixtures/firecracker/DSDT, the machines this project is
+// developed on), which declares \_SB.VCLK next to the VM generation ID.
+func TestDiscoverFirecracker(t *testing.T) {
+	devs, warnings, err := DiscoverTables("testdata/firecracker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range warnings {
+		t.Logf("warning: %v", w)
+	}
+	want := []Device{{
+		Path: `\_SB.VCLK`, HID: "AMZNC10C", CIDs: []string{"VMCLOCK"}, Table: "DSDT",
+		Status: 0x0F, PAddr: 0xDE000, Length: 0x1000, Resource: "QWordMemory",
+	}}
+	if !reflect.DeepEqual(devs, want) {
+		t.Errorf("DiscoverTables = %+v\nwant %+v", devs, want)
+	}
+}
+
+func TestDiscoverVariants(t *testing.T) {
+	devs, _, err := DiscoverTables("testdata/variants")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		hid           string
+		cids          string
+		status        uint64
+		paddr, length uint64
+		resource      string
+		addrErr       string
+	}
+	want := map[string]result{
+		`\_SB.QCLK`: {hid: "VMCLOCK", status: 0xF, paddr: 0xFEED0000, length: 0x1000, resource: "DWordMemory"},
+		`\_SB.PCLK`: {hid: "PNP0C02", cids: "PNP0C01,VMCLOCK", status: 0xF, paddr: 0xFEE00000, length: 0x1000, resource: "Memory32Fixed"},
+		`\_SB.TCLK`: {hid: "AMZNC10C", status: 0xF, paddr: 0x1_0000_2000, length: 0x1000, resource: "QWordMemory"},
+		`\_SB.ACLK`: {hid: "AMZNC10C", status: 0, paddr: 0xFEF00000, length: 0x1000, resource: "Memory32Fixed"},
+		`\_SB.NCLK`: {hid: "AMZNC10C", status: 0xF, addrErr: `\_SB.NCLK has no _CRS`},
+		`\_SB.ICLK`: {hid: "AMZNC10C", status: 0xF, addrErr: `\_SB.ICLK._CRS has no memory descriptor for the page (only IO)`},
+		`\_SB.SCLK`: {hid: "AMZNC10C", status: 0xF, paddr: 0xFED00000, length: 0x68, resource: "Memory32Fixed", addrErr: "Memory32Fixed at offset 0: length 0x68 ends before vm_generation_counter (offset 104)"},
+		`\_SB.BCLK`: {hid: "AMZNC10C", status: 0xF, addrErr: `\_SB.BCLK._CRS is an Integer, want a resource template (Buffer)`},
+	}
+	seen := map[string]bool{}
+	for _, d := range devs {
+		w, ok := want[d.Path]
+		if !ok {
+			t.Errorf("unexpected device %s (%s)", d.Path, d.HID)
+			continue
+		}
+		seen[d.Path] = true
+		if d.Table != "DSDT" {
+			t.Errorf("%s: table %q", d.Path, d.Table)
+		}
+		got := result{hid: d.HID, cids: strings.Join(d.CIDs, ","), status: d.Status, paddr: d.PAddr, length: d.Length, resource: d.Resource}
+		wantNoErr := w
+		wantNoErr.addrErr = ""
+		if got != wantNoErr {
+			t.Errorf("%s: %+v, want %+v", d.Path, got, wantNoErr)
+		}
+		switch {
+		case w.addrErr == "" && d.AddrErr != nil:
+			t.Errorf("%s: unexpected address error %v", d.Path, d.AddrErr)
+		case w.addrErr != "" && (d.AddrErr == nil || !strings.Contains(d.AddrErr.Error(), w.addrErr)):
+			t.Errorf("%s: address error %v, want one saying %q", d.Path, d.AddrErr, w.addrErr)
+		}
+		if d.Present() != (w.status&1 != 0) {
+			t.Errorf("%s: Present() = %v with _STA %#x", d.Path, d.Present(), d.Status)
+		}
+	}
+	for p := range want {
+		if !seen[p] {
+			t.Errorf("device %s not found", p)
+		}
+	}
+	// Namespace order, and the VM generation ID device is not a VMClock.
+	var order []string
+	for _, d := range devs {
+		order = append(order, d.Path)
+	}
+	if got := strings.Join(order, " "); got != `\_SB.QCLK \_SB.PCLK \_SB.TCLK \_SB.ACLK \_SB.NCLK \_SB.ICLK \_SB.SCLK \_SB.BCLK` {
+		t.Errorf("order %s", got)
+	}
+}
+
+func TestDiscoverTablesErrors(t *testing.T) {
+	if _, _, err := DiscoverTables(t.TempDir()); err == nil {
+		t.Error("an empty directory gave no error")
+	}
+	if _, _, err := DiscoverTables("testdata/nonexistent"); err == nil {
+		t.Error("a missing directory gave no error")
+	}
+}
+
+func TestIsACPIID(t *testing.T) {
+	for id, want := range map[string]bool{"AMZNC10C": true, "amznc10c": true, "VMCLOCK": true, "VMCLOCK\x00": false, "VMGENCTR": false, "": false} {
+		if got := IsACPIID(id); got != want {
+			t.Errorf("IsACPIID(%q) = %v", id, got)
+		}
+	}
+}
+
+func TestDisplayPath(t *testing.T) {
+	for in, want := range map[string]string{`\_SB_.VCLK`: `\_SB.VCLK`, `\___.AB__`: `\_.AB`, `\`: `\`, `\_SB_.PCI0.S08_`: `\_SB.PCI0.S08`} {
+		if got := displayPath(in); got != want {
+			t.Errorf("displayPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
