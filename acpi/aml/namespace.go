@@ -231,10 +231,10 @@ func (n *Node) removeChild(c *Node) {
 // stored to). Node accessors (Children, Child) read the tree without that
 // lock: do not call them while another goroutine runs Evaluate.
 type Namespace struct {
-	mu       sync.Mutex
-	root     *Node
-	opts     Options
-	intMask  uint64
+	mu         sync.Mutex
+	root       *Node
+	opts       Options
+	intMask    uint64
 	warnings   []error
 	nodes      int
 	aliasDepth int // followAlias nesting (callers hold mu or run Load)
