@@ -102,7 +102,8 @@ func (r *Result) Delays() []string {
 			parts = append(parts, "kernel fork line → epoch published "+ms(c.ForkToPublish),
 				"fork line → program saw it "+ms(c.ForkToObserve))
 		}
-		parts = append(parts, "QEMU resume → program saw it "+ms(c.ResumeToObserve)+" (host clock)")
+		parts = append(parts, "QEMU resume → epoch published "+ms(c.ResumeToObserve-c.PublishToObserve),
+			"QEMU resume → program saw it "+ms(c.ResumeToObserve))
 		lines = append(lines, fmt.Sprintf("clone %s: %s", c.Name, strings.Join(parts, "; ")))
 	}
 	return lines
@@ -148,7 +149,7 @@ func (r *Result) Story(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  clonesafe: different in every clone — each reseeded when the epoch moved.\n")
 	}
-	fmt.Fprintf(w, "\nDelays, measured in each clone (guest monotonic clock) and on the host:\n")
+	fmt.Fprintf(w, "\nDelays (fork line: guest clock; QEMU resume: host clock, from \"cont\" to the guest's console line):\n")
 	for _, l := range r.Delays() {
 		fmt.Fprintf(w, "  %s\n", l)
 	}

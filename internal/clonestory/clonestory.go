@@ -134,7 +134,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	start := time.Now()
 	lastShown := time.Time{}
 	err = vm.Monitor.Save(ctx, state, func(s qemu.MigrationStatus) {
-		if time.Since(lastShown) > 250*time.Millisecond && s.Total > 0 {
+		if time.Since(lastShown) > 500*time.Millisecond && s.Total > 0 {
 			say("save: %s, %d of %d MiB of RAM sent", s.State, s.Transferred>>20, s.Total>>20)
 			lastShown = time.Now()
 		}
@@ -195,6 +195,21 @@ func name(i int) string { return string(rune('A' + i)) }
 func readBoot(ctx context.Context, vm *guest.VM, b *Boot, say func(string, ...any)) error {
 	ctx, cancel := context.WithTimeout(ctx, bootTimeout)
 	defer cancel()
+	// TCG boots take seconds (more on a busy machine): show that it moves.
+	tickCtx, stopTicking := context.WithCancel(ctx)
+	defer stopTicking()
+	go func() {
+		tick := time.NewTicker(5 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tickCtx.Done():
+				return
+			case <-tick.C:
+				say("boot: still booting (%v)...", time.Since(vm.Started).Round(time.Second))
+			}
+		}
+	}()
 	r, err := vm.Console.Next(ctx, "boot")
 	if err != nil {
 		return err
@@ -236,6 +251,7 @@ func readBoot(ctx context.Context, vm *guest.VM, b *Boot, say func(string, ...an
 	}
 	b.Ready = r.At.Sub(vm.Started)
 	b.Protected = r.Fields["protected"] == "true"
+	stopTicking()
 	say("boot: guest ready %v after QEMU started; daemon published epoch %d", b.Ready.Round(10*time.Millisecond), b.Epoch)
 
 	if b.QEMUID, err = vm.Monitor.ID(ctx); err != nil {

@@ -78,7 +78,7 @@ func (c *Console) Write(b []byte) (int, error) {
 // line handles one console line; c.mu is held.
 func (c *Console) line(s string, at time.Time) {
 	if c.log != nil {
-		fmt.Fprintf(c.log, "[%s] %s\n", c.name, s)
+		fmt.Fprintf(c.log, "[%s] %s\n", c.name, printable(s))
 	}
 	c.recent = append(c.recent, s)
 	if len(c.recent) > recentLines {
@@ -161,6 +161,31 @@ func (c *Console) Tail() string {
 	}
 	for _, e := range c.bad {
 		b.WriteString("  malformed report: " + e + "\n")
+	}
+	return b.String()
+}
+
+// printable drops terminal control sequences (the firmware clears the
+// screen) and other control characters from a console line for the log.
+func printable(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == 0x1b { // ESC [ ... final byte
+			if i+1 < len(s) && s[i+1] == '[' {
+				i += 2
+				for i < len(s) && (s[i] < 0x40 || s[i] > 0x7e) {
+					i++
+				}
+			} else {
+				i++
+			}
+			continue
+		}
+		if c < ' ' && c != '\t' || c == 0x7f {
+			continue
+		}
+		b.WriteByte(c)
 	}
 	return b.String()
 }

@@ -25,14 +25,15 @@ var ErrUnavailable = errors.New("test guest unavailable")
 var kernelPackages = []string{"linux-image-6.12-amd64", "linux-image-amd64"}
 
 // CacheDir returns where downloaded kernels are kept: $VMGENID_CACHE, else
-// $XDG_CACHE_HOME/vmgenid, else ~/.cache/vmgenid.
+// $XDG_CACHE_HOME/vmgenid, else ~/.cache/vmgenid, else (no home) a folder
+// in the temporary directory.
 func CacheDir() (string, error) {
 	if d := os.Getenv("VMGENID_CACHE"); d != "" {
 		return d, nil
 	}
 	d, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("no cache directory (set VMGENID_CACHE): %w", err)
+	if err != nil { // no $HOME (some CI runners): a shared temporary place
+		return filepath.Join(os.TempDir(), "vmgenid-cache"), nil
 	}
 	return filepath.Join(d, "vmgenid"), nil
 }
