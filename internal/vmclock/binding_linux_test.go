@@ -80,7 +80,6 @@ func (f *fakeLinux) bind() {
 	f.symlink("../../../AMZNC10C:00", "sys/devices/platform/AMZNC10C:00/misc/vmclock0/device")
 }
 
-
 func TestCheckBinding(t *testing.T) {
 	tests := []struct {
 		name        string
