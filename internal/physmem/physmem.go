@@ -222,6 +222,7 @@ type OpenError struct {
 	Hint string
 }
 
+// Error says what failed and, when known, why.
 func (e *OpenError) Error() string {
 	if e.Hint == "" {
 		return fmt.Sprintf("physmem: open %s: %v", e.Path, e.Err)
@@ -229,6 +230,7 @@ func (e *OpenError) Error() string {
 	return fmt.Sprintf("physmem: open %s: %v: %s", e.Path, e.Err, e.Hint)
 }
 
+// Unwrap returns the system error, for errors.Is(err, fs.ErrNotExist) and the like.
 func (e *OpenError) Unwrap() error { return e.Err }
 
 // explainOpen wraps an open error with what it means on this OS.
@@ -250,6 +252,7 @@ type ReadError struct {
 	Hint string
 }
 
+// Error names the operation, the file and the address, and why it failed.
 func (e *ReadError) Error() string {
 	s := fmt.Sprintf("physmem: %s %s at %#x: %v", e.Op, e.Path, e.Addr, e.Err)
 	if e.Hint != "" {
@@ -258,6 +261,7 @@ func (e *ReadError) Error() string {
 	return s
 }
 
+// Unwrap returns the system error.
 func (e *ReadError) Unwrap() error { return e.Err }
 
 func explainRead(path string, addr uint64, op string, err error) error {

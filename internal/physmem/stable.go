@@ -17,6 +17,7 @@ type TornError struct {
 	Tries int
 }
 
+// Error says where the bytes kept changing.
 func (e *TornError) Error() string {
 	return fmt.Sprintf("physmem: %d bytes at %#x changed between every pair of %d consecutive reads", e.Len, e.Addr, e.Tries)
 }

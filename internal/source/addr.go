@@ -17,6 +17,7 @@ type AddrWarning struct {
 	Reason string
 }
 
+// Error says which rule the address breaks.
 func (w *AddrWarning) Error() string {
 	return fmt.Sprintf("paddr %#x %s", w.PAddr, w.Reason)
 }

@@ -62,6 +62,7 @@ type NotFoundError struct {
 	Looked []string
 }
 
+// Error lists where Detect looked.
 func (e *NotFoundError) Error() string {
 	return "no place to look for a VM generation ID: " + strings.Join(e.Looked, "; ")
 }
@@ -127,6 +128,7 @@ type NoDeviceError struct {
 	Problems []error
 }
 
+// Error says where the devices were looked for and why some places failed.
 func (e *NoDeviceError) Error() string {
 	s := "no VM generation ID device found (looked in " + strings.Join(e.Looked, ", ") + ")"
 	for _, p := range e.Problems {
