@@ -364,3 +364,24 @@ func TestAliasCycle(t *testing.T) {
 		t.Errorf("USEA: %v", err)
 	}
 }
+
+func TestPredefinedObjects(t *testing.T) {
+	osi := func(s string) []byte { return cat([]byte(`\_OSI`), amlString(s)) }
+	code := cat(
+		amlMethod("WIN_", 0, amlReturn(osi("Windows 2015"))),
+		amlMethod("LNX_", 0, amlReturn(osi("Linux"))),
+		amlMethod("REV_", 0, amlReturn([]byte(`\_REV`))),
+	)
+	ns, err := loadOne(t, code, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]Object{`\WIN_`: Integer(^uint64(0)), `\LNX_`: Integer(0), `\REV_`: Integer(2), `\_OS_`: String("Microsoft Windows NT")} {
+		if v, err := ns.Evaluate(ns.Lookup(path)); err != nil || v != want {
+			t.Errorf("%s = %v, %v; want %v", path, v, err, want)
+		}
+	}
+	if _, err := ns.Evaluate(ns.Lookup(`\_OSI`), Integer(1)); err == nil {
+		t.Error("_OSI of an Integer succeeded")
+	}
+}

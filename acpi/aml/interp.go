@@ -241,6 +241,16 @@ func (in *interp) call(m *Node, args []Object, t *term) (Object, error) {
 		return nil, fmt.Errorf("calling %s: %w", m.Path(), err)
 	}
 	defer in.leave()
+	if mi.builtin != nil {
+		for i, a := range args {
+			d, err := in.deref(a)
+			if err != nil {
+				return nil, err
+			}
+			args[i] = d
+		}
+		return mi.builtin(in, args)
+	}
 	p := newParser(in, mi.blk, mi.start, mi.end, m)
 	body, err := p.termList(mi.end)
 	if err != nil {

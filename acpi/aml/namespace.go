@@ -74,11 +74,13 @@ type Node struct {
 }
 
 type methodInfo struct {
-	blk   *blockInfo
-	start int // body bounds in blk.aml
-	end   int
-	args  int
-	flags byte
+	// builtin, if set, implements the method in Go (\_OSI).
+	builtin func(in *interp, args []Object) (Object, error)
+	blk     *blockInfo
+	start   int // body bounds in blk.aml
+	end     int
+	args    int
+	flags   byte
 }
 
 type regionInfo struct {
@@ -251,7 +253,30 @@ func newNamespace(opts Options) *Namespace {
 	for _, s := range predefinedScopes {
 		ns.root.addChild(&Node{name: s, kind: KindScope})
 	}
+	// The predefined objects firmware relies on, as ACPICA provides them.
+	ns.root.addChild(&Node{name: "_REV", kind: KindName, value: Integer(2)})
+	ns.root.addChild(&Node{name: "_OS_", kind: KindName, value: String("Microsoft Windows NT")})
+	ns.root.addChild(&Node{name: "_GL_", kind: KindMutex})
+	ns.root.addChild(&Node{name: "_OSI", kind: KindMethod, method: &methodInfo{args: 1, builtin: builtinOSI}})
+	ns.nodes = len(ns.root.children)
 	return ns
+}
+
+// builtinOSI answers \_OSI as Linux does: yes to the Windows versions and
+// the feature strings ACPICA knows, no to anything else (Linux included).
+func builtinOSI(in *interp, args []Object) (Object, error) {
+	s, ok := args[0].(String)
+	if !ok {
+		return nil, fmt.Errorf("_OSI argument is a %s, not a String", typeName(args[0]))
+	}
+	switch {
+	case strings.HasPrefix(string(s), "Windows 20"),
+		s == "Module Device", s == "Processor Device", s == "3.0 Thermal Model",
+		s == "3.0 _SCP Extensions", s == "Processor Aggregator Device",
+		s == "Extended Address Space Descriptor":
+		return in.logical(true), nil
+	}
+	return in.logical(false), nil
 }
 
 // Root returns the root node `\`.
