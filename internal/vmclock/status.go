@@ -141,7 +141,7 @@ func sameDir(a, b string) bool {
 func PrintStatus(w io.Writer, sts []Status) {
 	for _, s := range sts {
 		fmt.Fprintf(w, "\n%s %s (VMClock)\n", s.Name, s.Path)
-		field := func(k, v string) { fmt.Fprintf(w, "  %-9s %s\n", k, v) }
+		field := func(k, v string) { fmt.Fprintf(w, "  %-10s %s\n", k, v) }
 		field("_HID", orNone(s.HID))
 		if len(s.CIDs) > 0 {
 			field("_CID", strings.Join(s.CIDs, ", "))

@@ -17,12 +17,12 @@ func TestPrintStatusFirecrackerTables(t *testing.T) {
 	PrintStatus(&b, sts)
 	want := `
 vmclock0 \_SB.VCLK (VMClock)
-  _HID      AMZNC10C
-  _CID      VMCLOCK
-  from      acpi, table DSDT
-  _STA      0xf
-  page      0xde000, 0x1000 bytes (QWordMemory in _CRS)
-  driver    driver binding not checked: the tables in testdata/firecracker are not this machine's
+  _HID       AMZNC10C
+  _CID       VMCLOCK
+  from       acpi, table DSDT
+  _STA       0xf
+  page       0xde000, 0x1000 bytes (QWordMemory in _CRS)
+  driver     driver binding not checked: the tables in testdata/firecracker are not this machine's
 `
 	if b.String() != want {
 		t.Errorf("PrintStatus:\n%s\nwant:\n%s", b.String(), want)
@@ -44,11 +44,11 @@ func TestStatusWithPage(t *testing.T) {
 	var out strings.Builder
 	PrintStatus(&out, []Status{st})
 	for _, want := range []string{
-		"driver    bound to driver ptp_vmclock; page offered as " + node,
-		"counter   42\n",
-		"marker    0x7\n",
-		"flags     VM_GEN_COUNTER_PRESENT NOTIFICATION_PRESENT\n",
-		"waits by  poll() on " + node,
+		"driver     bound to driver ptp_vmclock; page offered as " + node,
+		"counter    42\n",
+		"marker     0x7\n",
+		"flags      VM_GEN_COUNTER_PRESENT NOTIFICATION_PRESENT\n",
+		"waits by   poll() on " + node,
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("status does not say %q:\n%s", want, out.String())
@@ -80,9 +80,9 @@ func ExamplePrintStatus() {
 	PrintStatus(os.Stdout, sts[:1])
 	// Output:
 	// vmclock0 \_SB.QCLK (VMClock)
-	//   _HID      VMCLOCK
-	//   from      acpi, table DSDT
-	//   _STA      0xf
-	//   page      0xfeed0000, 0x1000 bytes (DWordMemory in _CRS)
-	//   driver    driver binding not checked: the tables in testdata/variants are not this machine's
+	//   _HID       VMCLOCK
+	//   from       acpi, table DSDT
+	//   _STA       0xf
+	//   page       0xfeed0000, 0x1000 bytes (DWordMemory in _CRS)
+	//   driver     driver binding not checked: the tables in testdata/variants are not this machine's
 }
