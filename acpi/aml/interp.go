@@ -88,6 +88,7 @@ type frame struct {
 	locals [8]Object
 	temps  []*Node
 	ret    Object
+	module bool // module-level code: declarations are permanent
 }
 
 type flow int

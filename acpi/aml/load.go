@@ -68,10 +68,10 @@ func (p *parser) loadTermList(end int, scope *Node) error {
 				return err
 			}
 		case opIf, opElse, opWhile:
-			// Module-level code is not run: skip it by its PkgLength. iasl
-			// wraps External declarations in If (Zero) {…}; those are
-			// declared, so calls to external methods decode with the
-			// right number of arguments.
+			// iasl wraps External declarations in If (Zero) {…}: declare
+			// them, so that calls to external methods decode with the
+			// right number of arguments. Then run the block like any other
+			// module-level code.
 			p.pos++
 			if err := p.in.step(); err != nil {
 				return p.errAt(start, op, err)
@@ -83,11 +83,20 @@ func (p *parser) loadTermList(end int, scope *Node) error {
 			if op == opIf {
 				p.declareExternals(e, scope)
 			}
-			p.pos = e
+			p.pos = start
+			t, err := p.term()
+			if err != nil {
+				return err
+			}
+			p.runModuleLevel(t, scope)
 		default:
 			t, err := p.term()
 			if err != nil {
 				return err
+			}
+			if !declares(t.op) {
+				p.runModuleLevel(t, scope)
+				continue
 			}
 			if err := p.in.declare(t, scope, nil); err != nil {
 				var dup *duplicateError
@@ -99,6 +108,33 @@ func (p *parser) loadTermList(end int, scope *Node) error {
 		}
 	}
 	return nil
+}
+
+// declares reports whether a term declares a named object.
+func declares(op uint16) bool {
+	switch op {
+	case opName, opMethod, opExternal, opAlias, opMutex, opEvent, opOpRegion, opDataRegion,
+		opField, opIndexField, opBankField, opCreateDWord, opCreateWord, opCreateByte,
+		opCreateBit, opCreateQWord, opCreateField, opScope, opDevice, opProcessor, opPowerRes, opThermalZone:
+		return true
+	}
+	return false
+}
+
+// runModuleLevel runs code outside any method as the table loads, as
+// ACPICA does: module-level If blocks may declare objects or set Names.
+// Failures are warnings (the table still loads); all module-level code of
+// a block shares one MaxSteps budget.
+func (p *parser) runModuleLevel(t *term, scope *Node) {
+	if p.mlc == nil {
+		p.mlc = p.in.ns.newInterp()
+	}
+	in := p.mlc
+	in.depth = p.in.depth
+	defer func() { in.depth = 0 }()
+	if _, err := in.exec(t, &frame{scope: scope, module: true}); err != nil {
+		p.in.ns.warn(fmt.Errorf("module-level code: %w", err))
+	}
 }
 
 // declareExternals declares the External terms of a module-level
@@ -275,7 +311,7 @@ func (ns *Namespace) create(scope *Node, np namePath, kind Kind, blk *blockInfo,
 // nothing are ignored outside methods (module-level code is not run).
 func (in *interp) declare(t *term, scope *Node, f *frame) error {
 	ns := in.ns
-	temp := f != nil
+	temp := f != nil && !f.module
 	mk := func(np namePath, kind Kind) (*Node, error) {
 		n, err := ns.create(scope, np, kind, t.blk, t.off, temp)
 		if err != nil {
@@ -306,7 +342,7 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		}
 		n.value = c
 	case opMethod:
-		if f != nil {
+		if temp {
 			return in.errAt(t, fmt.Errorf("%w: Method declared inside a method", ErrUnsupported))
 		}
 		n, err := mk(t.name, KindMethod)
@@ -349,7 +385,7 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 			n, err := ns.create(scope, namePath{segs: []string{u.name}}, KindField, t.blk, u.off, temp)
 			if err != nil {
 				var dup *duplicateError
-				if errors.As(err, &dup) && f == nil {
+				if errors.As(err, &dup) && !temp {
 					ns.warn(in.errAt(t, err))
 					continue
 				}
@@ -366,7 +402,7 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		if t.op == opCreateField {
 			bf.bitsTerm = t.args[2]
 		}
-		if f != nil {
+		if temp {
 			// Inside a method the source (often an Arg) must be captured now.
 			if err := in.bindBufferField(bf, f); err != nil {
 				return err
@@ -378,7 +414,43 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		}
 		n.bfield = bf
 	case opScope, opDevice, opProcessor, opPowerRes, opThermalZone:
-		return in.errAt(t, fmt.Errorf("%w: %s declared inside a method", ErrUnsupported, opLabel(t.op)))
+		if temp {
+			return in.errAt(t, fmt.Errorf("%w: %s declared inside a method", ErrUnsupported, opLabel(t.op)))
+		}
+		return in.declareScope(t, scope)
 	}
 	return nil
+}
+
+// declareScope handles a scope-opening object met by module-level code
+// (inside an If block): the object is declared and its body run.
+func (in *interp) declareScope(t *term, scope *Node) error {
+	ns := in.ns
+	var n *Node
+	if t.op == opScope {
+		n = followAlias(ns, ns.resolve(scope, t.name))
+		if n == nil {
+			return in.errAt(t, fmt.Errorf("%w: Scope (%s)", ErrNotFound, t.name))
+		}
+	} else {
+		kind := KindDevice
+		switch t.op {
+		case opProcessor:
+			kind = KindProcessor
+		case opPowerRes:
+			kind = KindPowerResource
+		case opThermalZone:
+			kind = KindThermalZone
+		}
+		var err error
+		if n, err = ns.create(scope, t.name, kind, t.blk, t.off, false); err != nil {
+			var dup *duplicateError
+			if !errors.As(err, &dup) || !dup.existing.kind.isScope() {
+				return in.errAt(t, err)
+			}
+			n = dup.existing
+		}
+	}
+	_, err := in.execList(t.body, &frame{scope: n, module: true})
+	return err
 }

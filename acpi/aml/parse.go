@@ -228,7 +228,8 @@ type parser struct {
 	aml   []byte
 	pos   int
 	end   int
-	scope *Node // for deciding whether a name is a method call
+	scope *Node   // for deciding whether a name is a method call
+	mlc   *interp // runs module-level code (Load only)
 }
 
 func newParser(in *interp, blk *blockInfo, start, end int, scope *Node) *parser {
