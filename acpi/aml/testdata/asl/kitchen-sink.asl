@@ -1,7 +1,7 @@
 // Everything the namespace builder must declare or skip, followed by a VM
 // generation ID device: if any object were mis-skipped, \_SB.VGEN would be
-// lost or garbled. Expect: \_SB.VGEN paddr 0x2FFFF028; MDLV (module-level
-// code) never runs.
+// lost or garbled. Expect: \_SB.VGEN paddr 0x2FFFF028; MDLV = 0x55 (module-level
+// code runs while loading, as in ACPICA).
 DefinitionBlock ("", "DSDT", 2, "VMGTST", "KITCHEN", 1)
 {
     External (\_SB.EXTD, DeviceObj)
