@@ -10,9 +10,11 @@ import (
 // sets the integer width (below 2: 32 bits).
 //
 // Named objects are created as the AML declares them; method bodies are
-// decoded only when they run. Code outside methods (module-level If, Store,
-// …) is decoded and skipped, not run. Duplicate definitions and Scopes
-// opened on undefined names are tolerated and listed in Warnings.
+// decoded only when they run. Code outside methods (module-level If,
+// Store, method calls) runs as the table loads, as in ACPICA, with its own
+// MaxSteps budget per block; its failures are warnings. Duplicate
+// definitions and Scopes opened on undefined names are tolerated and also
+// listed in Warnings.
 //
 // A block that cannot be decoded yields an *Error naming the table, the
 // offset and the opcode. Load still loads the other blocks, as operating
@@ -138,8 +140,8 @@ func (p *parser) runModuleLevel(t *term, scope *Node) {
 }
 
 // declareExternals declares the External terms of a module-level
-// If (Zero) block ending at end. Anything else in the block, or a block it
-// cannot decode, is ignored: the block is skipped either way.
+// If (Zero) block ending at end (the block itself never runs). Anything
+// else in the block, or a block it cannot decode, is ignored here.
 func (p *parser) declareExternals(end int, scope *Node) {
 	saved := p.end
 	p.end = end
@@ -307,8 +309,9 @@ func (ns *Namespace) create(scope *Node, np namePath, kind Kind, blk *blockInfo,
 }
 
 // declare creates the named object a decoded term declares, in scope. f is
-// the running method's frame, or nil outside methods. Terms that declare
-// nothing are ignored outside methods (module-level code is not run).
+// the running frame: nil while loading, a module-level frame for code
+// outside methods (objects are permanent) or a method's frame (objects are
+// removed when the method returns). Terms that declare nothing are ignored.
 func (in *interp) declare(t *term, scope *Node, f *frame) error {
 	ns := in.ns
 	temp := f != nil && !f.module
