@@ -138,7 +138,7 @@ func TestASLVariants(t *testing.T) {
 		{[]string{"kitchen-sink"}, []check{
 			{`\_SB.VGEN._STA`, aml.Integer(0xF), ""},
 			{`\_SB.VGEN.ADDR`, p(0x2FFFF028, 0), ""},
-			{`\MDLV`, aml.Integer(0x55), ""}, // module-level code ran, as in ACPICA
+			{`\MDLV`, aml.Integer(0x55), ""},  // module-level code ran, as in ACPICA
 			{`\CFLD`, aml.Integer(0x020), ""}, // bits 4-15 of 01 02
 			{`\CQWD`, aml.Integer(0x0807060504030201), ""},
 			{`\STR0`, aml.String(`a string with "quotes" and \ backslash`), ""},
