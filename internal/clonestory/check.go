@@ -93,18 +93,19 @@ func (r *Result) Check() []error {
 	return errs
 }
 
-// Delays formats the measured delays, one line per clone.
+// Delays formats the measured delays, one line per clone: from the kernel's
+// VM-fork log line (guest clock) and from QEMU's resume (host clock: "cont"
+// sent to the guest's console line read) to the daemon publishing the new
+// epoch and to the guest program seeing it.
 func (r *Result) Delays() []string {
 	var lines []string
 	for _, c := range r.Clones {
-		var parts []string
+		fork := "no kernel fork line"
 		if c.ForkLine {
-			parts = append(parts, "kernel fork line → epoch published "+ms(c.ForkToPublish),
-				"fork line → program saw it "+ms(c.ForkToObserve))
+			fork = fmt.Sprintf("kernel fork line → epoch published %s (program saw it at %s)", ms(c.ForkToPublish), ms(c.ForkToObserve))
 		}
-		parts = append(parts, "QEMU resume → epoch published "+ms(c.ResumeToObserve-c.PublishToObserve),
-			"QEMU resume → program saw it "+ms(c.ResumeToObserve))
-		lines = append(lines, fmt.Sprintf("clone %s: %s", c.Name, strings.Join(parts, "; ")))
+		lines = append(lines, fmt.Sprintf("clone %s: %s; QEMU resume → epoch published %s (program saw it at %s)",
+			c.Name, fork, ms(c.ResumeToObserve-c.PublishToObserve), ms(c.ResumeToObserve)))
 	}
 	return lines
 }
@@ -149,7 +150,7 @@ func (r *Result) Story(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  clonesafe: different in every clone — each reseeded when the epoch moved.\n")
 	}
-	fmt.Fprintf(w, "\nDelays (fork line: guest clock; QEMU resume: host clock, from \"cont\" to the guest's console line):\n")
+	fmt.Fprintf(w, "\nDelays until the epoch moved (fork line: guest clock; QEMU resume: host clock):\n")
 	for _, l := range r.Delays() {
 		fmt.Fprintf(w, "  %s\n", l)
 	}

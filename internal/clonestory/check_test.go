@@ -67,7 +67,7 @@ func TestStory(t *testing.T) {
 	var b strings.Builder
 	goodResult().Story(&b)
 	for _, want := range []string{"clone A: generation ID 00000002-", "epoch 1 → 2", "identical in every clone", "this is the bug clonesafe fixes",
-		"kernel fork line → epoch published 3.0 ms", "All checks passed."} {
+		"kernel fork line → epoch published 3.0 ms (program saw it at 0.0 ms)", "All checks passed."} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("story lacks %q:\n%s", want, b.String())
 		}

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 )
 
 // ErrUnavailable is wrapped by errors that mean the test guest cannot be
@@ -72,7 +73,10 @@ func Kernel(ctx context.Context, cacheDir string, progress io.Writer) (string, e
 	dl.Stdout = indent(progress)
 	var dlErr strings.Builder
 	dl.Stderr = &dlErr
-	if err := dl.Run(); err != nil {
+	stopWatching := watchDownload(progress)
+	err = dl.Run()
+	stopWatching()
+	if err != nil {
 		return "", fmt.Errorf("%w: apt-get download %s: %v: %s", ErrUnavailable, pkg, err, strings.TrimSpace(dlErr.String()))
 	}
 	debs, _ := filepath.Glob(filepath.Join(scratch, "*.deb"))
@@ -99,6 +103,32 @@ func Kernel(ctx context.Context, cacheDir string, progress io.Writer) (string, e
 	}
 	fmt.Fprintf(progress, "guest: kernel %s cached in %s\n", version, dest)
 	return filepath.Join(dest, "vmlinuz"), nil
+}
+
+// watchDownload says every few seconds that the download still runs
+// (apt-get shows no progress bar when its output is not a terminal), until
+// the returned function is called.
+func watchDownload(progress io.Writer) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(3 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				fmt.Fprintf(progress, "  still downloading (%v)...\n", time.Since(start).Round(time.Second))
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }
 
 // cachedKernel returns the newest kernel in the cache, 6.12 first.
