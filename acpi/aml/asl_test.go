@@ -363,3 +363,54 @@ func TestEvalOps(t *testing.T) {
 		t.Error("evaluating a Device succeeded")
 	}
 }
+
+func TestEvalConversions(t *testing.T) {
+	// Expected values are what ACPICA's acpiexec (20200925) returns for the
+	// same table.
+	ns := loadAML(t, aml.Options{}, "eval-conv")
+	I := func(v uint64) aml.Object { return aml.Integer(v) }
+	ones := I(0xFFFFFFFFFFFFFFFF)
+	tests := []struct {
+		method string
+		want   aml.Object
+	}{
+		{"C001", I(0x20)},
+		{"C002", I(0x201)},
+		{"C003", ones},
+		{"C004", ones},
+		{"C005", ones},
+		{"C006", aml.Buffer{1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0}},
+		{"C007", aml.String("a0000000000000001")},
+		{"C008", aml.Buffer{0, 0xFF}},
+		{"C009", I(7)},
+		{"C010", I(0x20)},
+		{"C011", I(0x431)},
+		{"C012", I(3)},
+		{"C013", I(3)},
+		{"C014", aml.Buffer{'A', 'B', 0}},
+		{"C015", aml.String("123")},
+		{"C016", aml.String("0x0A,0xFF")},
+		{"C017", aml.String("10,255")},
+		{"C018", aml.Buffer{2, 3}},
+		{"C019", I(2)},
+		{"C020", ones},
+		{"C021", I(2)},
+		{"C022", I(0xFFFFFFFFFFFFFFCF)},
+		{"C023", I(0xFFFFFFFFFFFFFF00)},
+		{"C024", I(0x4D2)},
+		{"C025", I(0x1234)},
+		{"C026", I(6)},
+		{"C027", I(0x030201)},
+		{"C028", aml.String("ab")},
+	}
+	for _, tt := range tests {
+		got, err := ns.Evaluate(ns.Lookup(`\` + tt.method))
+		if err != nil {
+			t.Errorf("%s: %v", tt.method, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s = %s, want %s", tt.method, aml.ObjectString(got), aml.ObjectString(tt.want))
+		}
+	}
+}
