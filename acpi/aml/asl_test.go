@@ -402,9 +402,19 @@ func TestEvalConversions(t *testing.T) {
 		{"C026", I(6)},
 		{"C027", I(0x030201)},
 		{"C028", aml.String("ab")},
+		{"C029", aml.String("0000000000000005")},
+		{"C030", aml.Buffer{5, 6, 0, 0}},
+		{"C031", aml.Buffer{'A', 'B', 0, 0}},
+		{"C032", nil}, // ACPICA: "Cannot assign type [Integer] to [Package]"
 	}
 	for _, tt := range tests {
 		got, err := ns.Evaluate(ns.Lookup(`\` + tt.method))
+		if tt.want == nil {
+			if err == nil {
+				t.Errorf("%s = %s, want an error", tt.method, aml.ObjectString(got))
+			}
+			continue
+		}
 		if err != nil {
 			t.Errorf("%s: %v", tt.method, err)
 			continue

@@ -1283,10 +1283,39 @@ func (in *interp) storeNode(v Object, n *Node) error {
 		if err != nil {
 			return err
 		}
-		if _, isInt := n.value.(Integer); isInt {
-			if i, err := in.toInt(v); err == nil {
-				n.value = Integer(i)
+		// A Name keeps its type, as in ACPICA: the value is converted.
+		switch old := n.value.(type) {
+		case Integer:
+			i, err := in.toInt(v)
+			if err != nil {
+				return fmt.Errorf("storing to %s: %w", n.Path(), err)
+			}
+			n.value = Integer(i)
+			return nil
+		case String:
+			if _, isPkg := v.(*Package); !isPkg {
+				s, err := in.toText(v, true)
+				if err != nil {
+					return fmt.Errorf("storing to %s: %w", n.Path(), err)
+				}
+				n.value = s
 				return nil
+			}
+		case Buffer:
+			// Copied into the buffer as it is: zero-filled or truncated.
+			if _, isPkg := v.(*Package); !isPkg {
+				b, err := in.toBuffer(v)
+				if err != nil {
+					return fmt.Errorf("storing to %s: %w", n.Path(), err)
+				}
+				nb := make(Buffer, len(old))
+				copy(nb, b)
+				n.value = nb
+				return nil
+			}
+		case *Package:
+			if _, isPkg := v.(*Package); !isPkg {
+				return fmt.Errorf("cannot store a %s to %s, a Package", typeName(v), n.Path())
 			}
 		}
 		c, err := in.copyObject(v, 0)

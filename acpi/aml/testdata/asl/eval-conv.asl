@@ -59,4 +59,24 @@ DefinitionBlock ("", "DSDT", 2, "VMGTST", "EVALCONV", 1)
     }
     Method (C027, 0, NotSerialized) { Return (ToInteger (Buffer (0x03) { 0x01, 0x02, 0x03 })) }
     Method (C028, 0, NotSerialized) { Return (ToString ("abc", 0x02)) }
+    Method (C029, 0, NotSerialized)
+    {
+        STRN = 0x05
+        Return (STRN)
+    }
+    Method (C030, 0, NotSerialized)
+    {
+        BUFN = 0x0605
+        Return (BUFN)
+    }
+    Method (C031, 0, NotSerialized)
+    {
+        BUFN = "AB"
+        Return (BUFN)
+    }
+    Method (C032, 0, NotSerialized)
+    {
+        PKGN = 0x05
+        Return (PKGN)
+    }
 }
