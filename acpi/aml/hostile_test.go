@@ -184,6 +184,8 @@ func TestHostileEvaluate(t *testing.T) {
 		amlMethod("UNIN", 0, amlReturn(amlLocal0)),
 		amlMethod("NONE", 0, amlReturn([]byte("NOPE"))),
 		amlMethod("DIV0", 0, amlReturn(cat([]byte{opMod}, amlOne, amlZero, amlZero))),
+		// A method body of 250 000 Noops: decoding it would hold ~80 MB.
+		amlMethod("HUGE", 0, bytes.Repeat([]byte{opNoop}, 250000)),
 		// A truncated method body (decoded only when run).
 		amlMethod("TRUN", 0, []byte{opReturn, opDWordPrefix, 1}),
 	)
@@ -210,6 +212,7 @@ func TestHostileEvaluate(t *testing.T) {
 		{"NONE", Options{}, ErrNotFound, "NOPE"},
 		{"DIV0", Options{}, nil, "Mod by zero"},
 		{"TRUN", Options{}, ErrTruncated, "integer constant"},
+		{"HUGE", Options{}, ErrTooLarge, "decoded AML"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method, func(t *testing.T) {

@@ -68,6 +68,19 @@ func (in *interp) allocate(n int, limit int, what string) error {
 	return nil
 }
 
+// termCost approximates the memory one decoded term holds.
+const termCost = 320
+
+// chargeTerm counts a decoded term against the allocation budget: decoded
+// code is memory too, and a hostile method body can be megabytes long.
+func (in *interp) chargeTerm() error {
+	in.alloc += termCost
+	if in.alloc > maxAllocation {
+		return fmt.Errorf("%w: more than %d bytes of decoded AML and data", ErrTooLarge, maxAllocation)
+	}
+	return nil
+}
+
 // errAt locates err at term t unless it is already located.
 func (in *interp) errAt(t *term, err error) error {
 	if err == nil {

@@ -59,6 +59,9 @@ func (p *parser) loadTermList(end int, scope *Node) error {
 	p.end, p.scope = end, scope
 	defer func() { p.end, p.scope = saved, savedScope }()
 	for p.pos < end {
+		// What one top-level object decodes to is dropped once it is
+		// declared or run, so the allocation budget applies per object.
+		p.in.alloc = 0
 		start := p.pos
 		op := uint16(p.aml[p.pos])
 		if op == opExtPrefix && p.pos+1 < end {

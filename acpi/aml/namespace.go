@@ -243,7 +243,7 @@ type Namespace struct {
 }
 
 // maxNodes bounds the namespace size, well above any real firmware's.
-const maxNodes = 1 << 20
+const maxNodes = 1 << 17
 
 // predefinedScopes exist in every namespace before any table loads.
 var predefinedScopes = []string{"_GPE", "_PR_", "_SB_", "_SI_", "_TZ_"}

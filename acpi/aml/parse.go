@@ -407,6 +407,9 @@ func (p *parser) term() (*term, error) {
 	if err := p.in.step(); err != nil {
 		return nil, p.errAt(start, p.peekOp(), err)
 	}
+	if err := p.in.chargeTerm(); err != nil {
+		return nil, p.errAt(start, p.peekOp(), err)
+	}
 	if err := p.need(1, opNoop, "term"); err != nil {
 		return nil, err
 	}
