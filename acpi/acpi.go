@@ -89,6 +89,7 @@ type FormatError struct {
 	Reason string
 }
 
+// Error describes the fault, naming the table and the offset.
 func (e *FormatError) Error() string {
 	return fmt.Sprintf("acpi table %s: offset %d: %s", e.Table, e.Offset, e.Reason)
 }
@@ -101,6 +102,7 @@ type ChecksumError struct {
 	Want   uint8  // the checksum byte that would make the table sum to zero
 }
 
+// Error describes the checksum mismatch, naming the table.
 func (e *ChecksumError) Error() string {
 	return fmt.Sprintf("acpi table %s: bad checksum 0x%02x, want 0x%02x (table used anyway)", e.Table, e.Stored, e.Want)
 }

@@ -128,6 +128,7 @@ type Error struct {
 	Err    error  // what went wrong
 }
 
+// Error names the table, the offset, the opcode and the fault.
 func (e *Error) Error() string {
 	if e.Opcode == "" {
 		return fmt.Sprintf("aml: %s offset 0x%x: %v", e.Table, e.Offset, e.Err)
