@@ -147,6 +147,20 @@ func largeName(kind byte) string {
 		return "QWordAddress"
 	case 0x0B:
 		return "ExtendedAddress"
+	case 0x0C:
+		return "GPIO"
+	case 0x0E:
+		return "SerialBus"
+	case 0x0F:
+		return "PinFunction"
+	case 0x10:
+		return "PinConfig"
+	case 0x11:
+		return "PinGroup"
+	case 0x12:
+		return "PinGroupFunction"
+	case 0x13:
+		return "PinGroupConfig"
 	}
 	return fmt.Sprintf("LargeItem(0x%02X)", kind)
 }
