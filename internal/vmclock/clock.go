@@ -32,7 +32,8 @@ type notifier interface {
 }
 
 // Clock is an open VMClock page: a Linux /dev/vmclock* device, mapped
-// read-only, or a regular file holding a page image.
+// read-only, or a regular file holding a page image. A Clock is for one
+// goroutine at a time.
 type Clock struct {
 	path     string
 	device   bool

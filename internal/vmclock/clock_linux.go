@@ -123,8 +123,18 @@ func (n *pollNotifier) wait(ctx context.Context, timeout time.Duration) (bool, e
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	stop := context.AfterFunc(ctx, func() { unix.Write(n.wakeW, []byte{0}) })
-	defer stop()
+	// The wake-up write must be over before wait returns: after that the
+	// pipe may be closed and its descriptor number reused by another file.
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		unix.Write(n.wakeW, []byte{0})
+		close(fired)
+	})
+	defer func() {
+		if !stop() {
+			<-fired
+		}
+	}()
 	deadline := time.Now().Add(timeout)
 	// The first poll does not block, so that "ready at once" is known
 	// exactly rather than guessed from timing.
