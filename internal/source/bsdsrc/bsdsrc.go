@@ -14,7 +14,6 @@ package bsdsrc
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
@@ -123,7 +122,7 @@ func explain(node, what string, err error) error {
 		return fmt.Errorf("%s (%s) does not exist: the device is gone or the driver was unloaded: %w", node, what, err)
 	case errors.Is(err, sysctl.ErrSize):
 		return fmt.Errorf("%s (%s) has the wrong size, not what the driver writes: %w", node, what, err)
-	case errors.Is(err, syscall.EISDIR), errors.Is(err, fs.ErrInvalid):
+	case errors.Is(err, syscall.EISDIR):
 		return fmt.Errorf("%s (%s) is not a value node: %w", node, what, err)
 	}
 	return fmt.Errorf("reading %s (%s): %w", node, what, err)
