@@ -17,6 +17,9 @@ import (
 	"github.com/vmgenid/vmgenid/internal/vmclock"
 )
 
+// The daemon takes the VMClock detector through detect.Adapt.
+var _ detect.ReasonDetector = (*vmclock.Detector)(nil)
+
 // nopMixer keeps the test away from the real kernel pool.
 type nopMixer struct{}
 
