@@ -55,6 +55,11 @@ func (s linuxSystem) check(d Device) Binding {
 	}
 	b.DevNodes, _ = filepath.Glob(s.devPattern)
 	sort.Strings(b.DevNodes)
+	if b.Driver == "" && b.SysfsNode == "" && len(b.DevNodes) > 0 {
+		// Without sysfs to ask, a VMClock device node means the driver
+		// has a device; with a single node it is this one.
+		b.Driver = DriverName
+	}
 	if b.Driver != "" {
 		b.DevNode = s.devNodeOf(b.SysfsNode, b.DevNodes)
 	}

@@ -214,3 +214,17 @@ func TestInspectLive(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckBindingWithoutSysfs(t *testing.T) {
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "vmclock0"), nil, 0o644)
+	s := linuxSystem{sys: filepath.Join(root, "nosys"), devPattern: filepath.Join(root, "vmclock*")}
+	b := s.check(vclk)
+	if b.Driver != DriverName || b.DevNode != filepath.Join(root, "vmclock0") {
+		t.Errorf("no sysfs, one device node: driver %q, node %q; want %s and the node", b.Driver, b.DevNode, DriverName)
+	}
+	os.Remove(filepath.Join(root, "vmclock0"))
+	if b := s.check(vclk); b.Driver != "" {
+		t.Errorf("no sysfs, no device node: driver %q", b.Driver)
+	}
+}
