@@ -424,3 +424,32 @@ func TestEvalConversions(t *testing.T) {
 		}
 	}
 }
+
+func TestHyperVUEFIShape(t *testing.T) {
+	params := dwords(0xF8000000, 0x04000000, 0x1000, 0x2000, 0x3FFF0000, 0, 2, 0, 0x00000001)
+	mem := &fakeMemory{ranges: map[uint64][]byte{0xFFFFFF00: append(params, make([]byte, 0xFF-len(params))...)}}
+	ns := loadAML(t, aml.Options{Memory: mem}, "vgen-hyperv-uefi")
+	if len(ns.Warnings()) != 0 {
+		t.Errorf("warnings: %v", ns.Warnings())
+	}
+	// Module-level code read SCFG (1) and TCFG (0) from memory.
+	if ns.Lookup(`\_SB.UAR1`) == nil || ns.Lookup(`\_SB.VMOD.TPM2`) != nil {
+		t.Errorf("UAR1 %v, TPM2 %v: module-level If blocks not run on the parameters", ns.Lookup(`\_SB.UAR1`), ns.Lookup(`\_SB.VMOD.TPM2`))
+	}
+	if got := eval(t, ns, `\_SB.GENC._CID`); !reflect.DeepEqual(got, pkg(aml.String("VM_Gen_Counter"), aml.String("VMGENCTR"), aml.String("Hyper_V_Gen_Counter_V1"))) {
+		t.Errorf("_CID = %s", aml.ObjectString(got))
+	}
+	if got := eval(t, ns, `\_SB.GENC.ADDR`); !reflect.DeepEqual(got, pkg(aml.Integer(0x3FFF0000), aml.Integer(0))) {
+		t.Errorf("ADDR = %s", aml.ObjectString(got))
+	}
+
+	// Without memory the table still loads; the parameter-dependent
+	// devices are missing (with a warning each) and ADDR says why it fails.
+	ns = loadAML(t, aml.Options{}, "vgen-hyperv-uefi")
+	if ns.Lookup(`\_SB.UAR1`) != nil || len(ns.Warnings()) != 2 {
+		t.Errorf("without memory: UAR1 %v, warnings %v", ns.Lookup(`\_SB.UAR1`), ns.Warnings())
+	}
+	if _, err := ns.Evaluate(ns.Lookup(`\_SB.GENC.ADDR`)); err == nil || !strings.Contains(err.Error(), "0xffffff10") {
+		t.Errorf("ADDR without memory: %v", err)
+	}
+}
