@@ -8,13 +8,14 @@ import (
 	"strings"
 
 	"github.com/vmgenid/vmgenid/internal/source"
+	"github.com/vmgenid/vmgenid/internal/vmclock"
 )
 
 func init() {
 	var asJSON bool
 	register(&command{
 		name:    "status",
-		summary: "show every VM generation ID device: where it is defined, its address, its ID, or why it cannot be read",
+		summary: "show every VM generation ID device (where it is defined, its address, its ID, or why it cannot be read) and every VMClock device",
 		usage:   "",
 		flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&asJSON, "json", false, "print JSON instead of text")
@@ -32,6 +33,9 @@ func init() {
 type statusReport struct {
 	Sources []sourceStatus `json:"sources"`
 	Devices []deviceStatus `json:"devices"`
+	// VMClocks are the VMClock devices in the ACPI tables (issue 7): not
+	// ID devices, but another change signal the machine offers.
+	VMClocks []vmclock.Status `json:"vmclocks,omitempty"`
 	// Error says why nothing could be found, with where it looked.
 	Error string `json:"error,omitempty"`
 }
@@ -65,6 +69,8 @@ type warner interface{ Warnings() []error }
 
 func buildStatus(env *cmdEnv) (statusReport, bool) {
 	var rep statusReport
+	// Table problems are reported by the acpi source below.
+	rep.VMClocks, _ = vmclock.Inspect(env.global.acpiTables)
 	srcs, err := source.Detect(env.global.sourceOptions())
 	if err != nil {
 		rep.Error = err.Error()
@@ -188,6 +194,7 @@ func printStatus(w io.Writer, rep statusReport) {
 			field("id", "not read: "+d.ReadError)
 		}
 	}
+	vmclock.PrintStatus(w, rep.VMClocks)
 	if rep.Error != "" {
 		if len(rep.Sources) > 0 {
 			fmt.Fprintln(w)

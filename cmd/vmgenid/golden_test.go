@@ -239,6 +239,16 @@ func TestLiveFirecracker(t *testing.T) {
 			t.Errorf("status output does not match %q:\n%s", want, out)
 		}
 	}
+	// Firecracker versions with VMClock (issue 7) list it too, with its
+	// page from _CRS and whether a driver is bound (or which kernel option
+	// would bind one).
+	if strings.Contains(out, `\_SB.VCLK`) {
+		for _, want := range []string{`(?m)^vmclock0 \\_SB\.VCLK \(VMClock\)$`, `(?m)^\s+page\s+0xde000, 0x1000 bytes \(QWordMemory in _CRS\)$`, `(?m)^\s+driver\s+(bound to driver \S+|.*CONFIG_PTP_1588_CLOCK_VMCLOCK)`} {
+			if !regexp.MustCompile(want).MatchString(out) {
+				t.Errorf("status output does not match %q:\n%s", want, out)
+			}
+		}
+	}
 	if code != 1 {
 		t.Errorf("exit status %d, want 1 (no ID could be read)", code)
 	}
