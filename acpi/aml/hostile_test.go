@@ -120,8 +120,13 @@ func TestHostileLoad(t *testing.T) {
 		{"huge buffer", amlName("BUFF", withLen([]byte{opBuffer}, []byte{opDWordPrefix, 0xFF, 0xFF, 0xFF, 0xFF})), ErrTooLarge, "Buffer"},
 		{"huge VarPackage", amlName("PKGG", withLen([]byte{opVarPackage}, []byte{opDWordPrefix, 0xFF, 0xFF, 0xFF, 0x00})), ErrTooLarge, "package"},
 		{"deep package nesting", amlName("DEEP", deepPackage), ErrMaxDepth, "MaxDepth"},
-		{"deep scope nesting", deepScope, ErrMaxDepth, "MaxDepth"},
 		{"MultiNamePrefix zero segments", []byte{opName, opMultiName, 0, opZero}, nil, "zero segments"},
+	}
+	// Too deep inside a container: the container's rest is skipped with a
+	// warning; the table loads.
+	ns, err := loadOne(t, deepScope, Options{})
+	if w := ns.Warnings(); err != nil || len(w) == 0 || !errors.Is(w[len(w)-1], ErrMaxDepth) {
+		t.Errorf("deep scope nesting: %v, warnings %v", err, w)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -431,5 +436,35 @@ func TestPredefinedObjects(t *testing.T) {
 	}
 	if _, err := ns.Evaluate(ns.Lookup(`\_OSI`), Integer(1)); err == nil {
 		t.Error("_OSI of an Integer succeeded")
+	}
+}
+
+func TestLoadSkipsUndecodableParts(t *testing.T) {
+	// An unknown opcode inside a Device loses the rest of that Device, and
+	// one inside a module-level If loses that If; what follows still loads.
+	code := cat(
+		amlScope(`\_SB_`,
+			amlDevice("BAD_", amlName("_HID", amlString("BAD0")), []byte{0x02, 0x03}, amlName("LOST", amlOne)),
+			amlDevice("GOOD", amlName("_HID", amlString("VMGENCTR")))),
+		withLen([]byte{opIf}, amlOne, []byte{0x02}, amlName("NOPE", amlOne)),
+		amlName("LAST", amlOne),
+	)
+	ns, err := loadOne(t, code, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]bool{`\_SB.BAD._HID`: true, `\_SB.BAD.LOST`: false, `\_SB.GOOD`: true, `\NOPE`: false, `\LAST`: true} {
+		if got := ns.Lookup(path) != nil; got != want {
+			t.Errorf("%s present = %v, want %v", path, got, want)
+		}
+	}
+	if len(ns.Warnings()) != 2 {
+		t.Errorf("warnings = %v, want 2", ns.Warnings())
+	}
+	for _, w := range ns.Warnings() {
+		var ae *Error
+		if !errors.As(w, &ae) || !errors.Is(w, ErrUnsupported) {
+			t.Errorf("warning %v is not a located unknown-opcode error", w)
+		}
 	}
 }

@@ -50,14 +50,28 @@ func (ns *Namespace) loadBlock(b *Block) (err error) {
 		}
 	}()
 	p := newParser(in, blk, 0, len(blk.aml), ns.root)
-	return p.loadTermList(len(blk.aml), ns.root)
+	return p.loadTermList(len(blk.aml), ns.root, true)
 }
 
-// loadTermList walks a term list outside any method, declaring named objects.
-func (p *parser) loadTermList(end int, scope *Node) error {
+// loadTermList walks a term list outside any method, declaring named
+// objects. top is set for the definition block itself.
+//
+// Inside a Scope, Device or other container, an object that cannot be
+// decoded makes Load skip the rest of that container (its PkgLength says
+// where it ends) with a warning, and a module-level If or While that
+// cannot be decoded is skipped alone: the objects around them still load.
+// Only the step budget running out, or a fault in the block's own term
+// list, stops the block.
+func (p *parser) loadTermList(end int, scope *Node, top bool) (err error) {
 	saved, savedScope := p.end, p.scope
 	p.end, p.scope = end, scope
 	defer func() { p.end, p.scope = saved, savedScope }()
+	defer func() {
+		if err != nil && !top && !errors.Is(err, ErrMaxSteps) {
+			p.in.ns.warn(fmt.Errorf("rest of %s skipped: %w", scope.Path(), err))
+			p.pos, err = end, nil
+		}
+	}()
 	for p.pos < end {
 		// What one top-level object decodes to is dropped once it is
 		// declared or run, so the allocation budget applies per object.
@@ -91,7 +105,12 @@ func (p *parser) loadTermList(end int, scope *Node) error {
 			p.pos = start
 			t, err := p.term()
 			if err != nil {
-				return err
+				if errors.Is(err, ErrMaxSteps) {
+					return err
+				}
+				p.in.ns.warn(fmt.Errorf("module-level %s skipped: %w", opLabel(op), err))
+				p.pos = e
+				continue
 			}
 			p.runModuleLevel(t, scope)
 		default:
@@ -237,7 +256,7 @@ func (p *parser) loadScope(op uint16, scope *Node) error {
 			}
 		}
 	}
-	return p.loadTermList(end, n)
+	return p.loadTermList(end, n, false)
 }
 
 // duplicateError says a name was defined twice.
