@@ -4,7 +4,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test deps check cross unit e2e fuzz bench
+.PHONY: demo test deps check cross unit fuzz bench
 
 # The main job: a real QEMU guest with a VM generation ID device, snapshotted
 # and restored into two clones.
