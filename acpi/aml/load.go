@@ -16,11 +16,15 @@ import (
 // definitions and Scopes opened on undefined names are tolerated and also
 // listed in Warnings.
 //
-// A block that cannot be decoded yields an *Error naming the table, the
-// offset and the opcode. Load still loads the other blocks, as operating
-// systems do, and returns the namespace together with the errors (joined):
-// objects declared before the failure point remain. Callers that want all
-// or nothing treat any error as fatal; discovery can go on with what loaded.
+// An object inside a Scope, Device or other container that cannot be
+// decoded costs the rest of that container, and an undecodable
+// module-level If only that If: both are warnings. A fault in the block's
+// own term list, or the step budget running out, stops that block with an
+// *Error naming the table, the offset and the opcode. Load still loads the
+// other blocks, as operating systems do, and returns the namespace
+// together with the errors (joined): objects declared before the failure
+// point remain. Callers that want all or nothing treat any error as fatal;
+// discovery can go on with what loaded.
 //
 // Decoding a block may take MaxSteps plus 8 steps per byte of AML, so a
 // small MaxSteps meant for evaluation never stops a large table loading.
