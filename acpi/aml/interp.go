@@ -150,12 +150,12 @@ func (ns *Namespace) Evaluate(n *Node, args ...Object) (result Object, err error
 				return nil, fmt.Errorf("aml: evaluating %s: argument %d: %w", n.Path(), i, err)
 			}
 		}
-		v, err = in.call(target, own, nil)
+		v, err = in.call(target, own)
 	case KindName, KindField, KindBufferField, KindExternal:
 		if len(args) > 0 {
 			return nil, fmt.Errorf("aml: evaluating %s: a %s takes no arguments", n.Path(), target.kind)
 		}
-		v, err = in.readNode(target, nil)
+		v, err = in.readNode(target)
 	default:
 		return nil, fmt.Errorf("aml: evaluating %s: a %s has no value", n.Path(), target.kind)
 	}
@@ -230,7 +230,7 @@ func (in *interp) resolvePkgRef(r *pkgRef) (Object, error) {
 	}
 	switch n.kind {
 	case KindName, KindField, KindBufferField:
-		v, err := in.readNode(n, r.t)
+		v, err := in.readNode(n)
 		if err != nil && r.t != nil {
 			err = in.errAt(r.t, err)
 		}
@@ -240,7 +240,7 @@ func (in *interp) resolvePkgRef(r *pkgRef) (Object, error) {
 }
 
 // call runs a method.
-func (in *interp) call(m *Node, args []Object, t *term) (Object, error) {
+func (in *interp) call(m *Node, args []Object) (Object, error) {
 	if m.kind == KindExternal {
 		return nil, fmt.Errorf("%w: %s is declared External but no table defines it", ErrNotFound, m.Path())
 	}
@@ -410,7 +410,7 @@ func (in *interp) eval1(t *term, f *frame) (Object, error) {
 		if n == nil {
 			return nil, fmt.Errorf("%w: %s (from %s)", ErrNotFound, t.name, f.scope.Path())
 		}
-		return in.readNode(n, t)
+		return in.readNode(n)
 	case opCall:
 		args := make([]Object, len(t.args))
 		for i, a := range t.args {
@@ -422,7 +422,7 @@ func (in *interp) eval1(t *term, f *frame) (Object, error) {
 				return nil, err
 			}
 		}
-		v, err := in.call(t.node, args, t)
+		v, err := in.call(t.node, args)
 		if err != nil {
 			return nil, err
 		}
@@ -667,12 +667,12 @@ func (in *interp) eval1(t *term, f *frame) (Object, error) {
 			if n == nil {
 				return nil, fmt.Errorf("%w: DerefOf %q", ErrNotFound, string(r))
 			}
-			return in.readNode(n, t)
+			return in.readNode(n)
 		case *Reference:
 			if r.Node == nil {
 				return nil, fmt.Errorf("%w: DerefOf unresolved reference %s", ErrNotFound, r.Path)
 			}
-			return in.readNode(r.Node, t)
+			return in.readNode(r.Node)
 		case *elemRef, *byteRef, *localRef, *pkgRef:
 			return in.deref(r)
 		}
@@ -985,7 +985,7 @@ func (in *interp) logical(b bool) Object {
 }
 
 // readNode reads a named object as an operand.
-func (in *interp) readNode(n *Node, t *term) (Object, error) {
+func (in *interp) readNode(n *Node) (Object, error) {
 	switch n.kind {
 	case KindName:
 		if n.value == nil {
@@ -996,7 +996,7 @@ func (in *interp) readNode(n *Node, t *term) (Object, error) {
 		if n.method.args != 0 {
 			return nil, fmt.Errorf("method %s needs %d arguments", n.Path(), n.method.args)
 		}
-		v, err := in.call(n, nil, t)
+		v, err := in.call(n, nil)
 		if err == nil && v == nil {
 			v = Integer(0)
 		}
@@ -1009,7 +1009,7 @@ func (in *interp) readNode(n *Node, t *term) (Object, error) {
 		return nil, fmt.Errorf("%w: %s is declared External but no table defines it", ErrNotFound, n.Path())
 	case KindAlias:
 		if tgt := followAlias(in.ns, n); tgt != nil {
-			return in.readNode(tgt, t)
+			return in.readNode(tgt)
 		}
 		return nil, fmt.Errorf("%w: alias %s does not resolve", ErrNotFound, n.Path())
 	}
