@@ -51,7 +51,9 @@ type Block struct {
 // Options tune Load and Evaluate. The zero value gives sane defaults.
 type Options struct {
 	// Memory reads SystemMemory operation regions. Nil makes such reads
-	// fail with an error saying no memory reader was given.
+	// fail with an error saying no memory reader was given. Reads happen
+	// when evaluated code (or module-level code, during Load) reads a
+	// field; regions can be device MMIO, so evaluate only what is needed.
 	Memory MemoryReader
 	// MaxSteps bounds the work of one Load (per block) or Evaluate: each
 	// decoded or executed term and each loop iteration is one step.
