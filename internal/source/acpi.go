@@ -3,7 +3,6 @@ package source
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/vmgenid/vmgenid/acpi"
@@ -144,7 +143,7 @@ func (s *ACPI) find(ns *aml.Namespace) []Device {
 	var out []Device
 	present := map[*aml.Node]bool{}
 	for _, n := range ns.Devices() {
-		hid, cids := s.ids(ns, n)
+		hid, cids := ns.DeviceIDs(n)
 		match := IsACPIID(hid)
 		for _, c := range cids {
 			match = match || IsACPIID(c)
@@ -157,7 +156,7 @@ func (s *ACPI) find(ns *aml.Namespace) []Device {
 		}
 		d := Device{
 			Name:   fmt.Sprintf("acpivmgenid%d", len(out)),
-			Path:   DisplayPath(n.Path()),
+			Path:   aml.DisplayPath(n.Path()),
 			HID:    hid,
 			CIDs:   cids,
 			Origin: n.Table(),
@@ -211,46 +210,10 @@ func (s *ACPI) status(ns *aml.Namespace, n *aml.Node) uint64 {
 	}
 	i, ok := v.(aml.Integer)
 	if !ok {
-		s.warnings = append(s.warnings, fmt.Errorf("%s._STA is %s, not an Integer (device taken as present)", DisplayPath(n.Path()), typeName(v)))
+		s.warnings = append(s.warnings, fmt.Errorf("%s._STA is %s, not an Integer (device taken as present)", aml.DisplayPath(n.Path()), aml.TypeName(v)))
 		return 0x0F
 	}
 	return uint64(i)
-}
-
-// ids evaluates a device's _HID and _CID into strings. Values that cannot
-// be evaluated or decoded are left out: a device without a usable ID does
-// not match.
-func (s *ACPI) ids(ns *aml.Namespace, n *aml.Node) (hid string, cids []string) {
-	if h := n.Child("_HID"); h != nil {
-		if v, err := ns.Evaluate(h); err == nil {
-			hid, _ = idString(v)
-		}
-	}
-	if c := n.Child("_CID"); c != nil {
-		if v, err := ns.Evaluate(c); err == nil {
-			if pkg, ok := v.(*aml.Package); ok {
-				for _, e := range pkg.Elements {
-					if id, ok := idString(e); ok {
-						cids = append(cids, id)
-					}
-				}
-			} else if id, ok := idString(v); ok {
-				cids = append(cids, id)
-			}
-		}
-	}
-	return hid, cids
-}
-
-// idString turns an ID object, a String or an EisaId Integer, into text.
-func idString(v aml.Object) (string, bool) {
-	switch v := v.(type) {
-	case aml.String:
-		return strings.TrimRight(string(v), "\x00"), true
-	case aml.Integer:
-		return aml.EISAIDString(uint64(v))
-	}
-	return "", false
 }
 
 // evalADDR evaluates the device's ADDR (a Method on QEMU, a Name on
@@ -258,10 +221,10 @@ func idString(v aml.Object) (string, bool) {
 // of exactly two Integers, each at most 0xFFFFFFFF, the low and the high
 // half of the address. The address is then checked by CheckAddr.
 func evalADDR(ns *aml.Namespace, dev *aml.Node) (uint64, error) {
-	where := DisplayPath(dev.Path()) + ".ADDR"
+	where := aml.DisplayPath(dev.Path()) + ".ADDR"
 	n := dev.Child("ADDR")
 	if n == nil {
-		return 0, fmt.Errorf("%s: no ADDR object", DisplayPath(dev.Path()))
+		return 0, fmt.Errorf("%s: no ADDR object", aml.DisplayPath(dev.Path()))
 	}
 	v, err := ns.Evaluate(n)
 	if err != nil {
@@ -285,7 +248,7 @@ func evalADDR(ns *aml.Namespace, dev *aml.Node) (uint64, error) {
 func addrFromPackage(v aml.Object) (uint64, error) {
 	pkg, ok := v.(*aml.Package)
 	if !ok {
-		return 0, fmt.Errorf("is %s, want a Package of 2 Integers", typeName(v))
+		return 0, fmt.Errorf("is %s, want a Package of 2 Integers", aml.TypeName(v))
 	}
 	if len(pkg.Elements) != 2 {
 		return 0, fmt.Errorf("Package has %d elements, want 2 (low and high 32 bits)", len(pkg.Elements))
@@ -294,7 +257,7 @@ func addrFromPackage(v aml.Object) (uint64, error) {
 	for i, e := range pkg.Elements {
 		n, ok := e.(aml.Integer)
 		if !ok {
-			return 0, fmt.Errorf("element %d is %s, want an Integer", i, typeName(e))
+			return 0, fmt.Errorf("element %d is %s, want an Integer", i, aml.TypeName(e))
 		}
 		if n > 0xFFFFFFFF {
 			return 0, fmt.Errorf("element %d is %#x, more than 32 bits", i, uint64(n))
@@ -302,37 +265,4 @@ func addrFromPackage(v aml.Object) (uint64, error) {
 		half[i] = uint64(n)
 	}
 	return half[0] | half[1]<<32, nil
-}
-
-// typeName names an AML object's type for messages.
-func typeName(v aml.Object) string {
-	switch v.(type) {
-	case nil:
-		return "an uninitialized object"
-	case aml.Integer:
-		return "an Integer"
-	case aml.String:
-		return "a String"
-	case aml.Buffer:
-		return "a Buffer"
-	case *aml.Package:
-		return "a Package"
-	case *aml.Reference:
-		return "a Reference"
-	}
-	return fmt.Sprintf("a %T", v)
-}
-
-// DisplayPath writes a namespace path the way ASL listings do, without the
-// padding underscores: `\_SB_.PCI0` becomes `\_SB.PCI0`.
-func DisplayPath(p string) string {
-	segs := strings.Split(p, ".")
-	for i, s := range segs {
-		t := strings.TrimRight(s, "_")
-		if (t == "" || t == `\`) && len(t) < len(s) {
-			t = s[:len(t)+1] // a segment of underscores keeps one
-		}
-		segs[i] = t
-	}
-	return strings.Join(segs, ".")
 }

@@ -309,22 +309,6 @@ func TestIsACPIID(t *testing.T) {
 	}
 }
 
-func TestDisplayPath(t *testing.T) {
-	tests := map[string]string{
-		`\`:               `\`,
-		`\_SB_`:           `\_SB`,
-		`\_SB_.VGEN`:      `\_SB.VGEN`,
-		`\_SB_.PCI0.ISA_`: `\_SB.PCI0.ISA`,
-		`\____`:           `\_`,
-		`\_SB_.____.A___`: `\_SB._.A`,
-	}
-	for in, want := range tests {
-		if got := DisplayPath(in); got != want {
-			t.Errorf("DisplayPath(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // BenchmarkACPIDevices measures discovery over QEMU's q35 tables (8 KiB
 // DSDT plus the VMGENID SSDT): what "vmgenid status" and the daemon's
 // start pay once.

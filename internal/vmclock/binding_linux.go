@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/vmgenid/vmgenid/acpi/aml"
 )
 
 // linuxSystem is where CheckBinding looks; tests point it at fake trees.
@@ -78,7 +80,7 @@ func (s linuxSystem) acpiNode(path string) string {
 		if err != nil {
 			continue
 		}
-		if displayPath(strings.TrimSpace(string(b))) == path {
+		if aml.DisplayPath(strings.TrimSpace(string(b))) == path {
 			return dir
 		}
 	}

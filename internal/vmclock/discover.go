@@ -59,7 +59,7 @@ func (d Device) Present() bool { return d.Status&1 != 0 }
 func Discover(ns *aml.Namespace) []Device {
 	var out []Device
 	for _, n := range ns.Devices() {
-		hid, cids := deviceIDs(ns, n)
+		hid, cids := ns.DeviceIDs(n)
 		match := IsACPIID(hid)
 		for _, c := range cids {
 			match = match || IsACPIID(c)
@@ -67,7 +67,7 @@ func Discover(ns *aml.Namespace) []Device {
 		if !match {
 			continue
 		}
-		d := Device{Path: displayPath(n.Path()), HID: hid, CIDs: cids, Table: n.Table(), Status: 0x0F}
+		d := Device{Path: aml.DisplayPath(n.Path()), HID: hid, CIDs: cids, Table: n.Table(), Status: 0x0F}
 		if sta := n.Child("_STA"); sta != nil {
 			v, err := ns.Evaluate(sta)
 			if i, ok := v.(aml.Integer); err == nil && ok {
@@ -75,7 +75,7 @@ func Discover(ns *aml.Namespace) []Device {
 			} else if err != nil {
 				d.StatusErr = err
 			} else {
-				d.StatusErr = fmt.Errorf("%s._STA is %s, not an Integer", d.Path, objectType(v))
+				d.StatusErr = fmt.Errorf("%s._STA is %s, not an Integer", d.Path, aml.TypeName(v))
 			}
 		}
 		d.PAddr, d.Length, d.Resource, d.AddrErr = pageFromCRS(ns, n, d.Path)
@@ -131,7 +131,7 @@ func pageFromCRS(ns *aml.Namespace, n *aml.Node, path string) (paddr, length uin
 	}
 	buf, ok := v.(aml.Buffer)
 	if !ok {
-		return 0, 0, "", fmt.Errorf("%s._CRS is %s, want a resource template (Buffer)", path, objectType(v))
+		return 0, 0, "", fmt.Errorf("%s._CRS is %s, want a resource template (Buffer)", path, aml.TypeName(v))
 	}
 	res, err := aml.ParseResources(buf)
 	if err != nil {
@@ -161,69 +161,4 @@ func pageFromCRS(ns *aml.Namespace, n *aml.Node, path string) (paddr, length uin
 		return 0, 0, "", fmt.Errorf("%s._CRS is an empty resource template: no memory descriptor for the page", path)
 	}
 	return 0, 0, "", fmt.Errorf("%s._CRS has no memory descriptor for the page (only %s)", path, strings.Join(types, ", "))
-}
-
-// deviceIDs evaluates a device's _HID and _CID into strings; values that
-// cannot be evaluated or are not IDs are left out.
-func deviceIDs(ns *aml.Namespace, n *aml.Node) (hid string, cids []string) {
-	if h := n.Child("_HID"); h != nil {
-		if v, err := ns.Evaluate(h); err == nil {
-			hid, _ = idString(v)
-		}
-	}
-	if c := n.Child("_CID"); c != nil {
-		if v, err := ns.Evaluate(c); err == nil {
-			if pkg, ok := v.(*aml.Package); ok {
-				for _, e := range pkg.Elements {
-					if id, ok := idString(e); ok {
-						cids = append(cids, id)
-					}
-				}
-			} else if id, ok := idString(v); ok {
-				cids = append(cids, id)
-			}
-		}
-	}
-	return hid, cids
-}
-
-// idString turns an ID object, a String or an EisaId Integer, into text.
-func idString(v aml.Object) (string, bool) {
-	switch v := v.(type) {
-	case aml.String:
-		return strings.TrimRight(string(v), "\x00"), true
-	case aml.Integer:
-		return aml.EISAIDString(uint64(v))
-	}
-	return "", false
-}
-
-func objectType(v aml.Object) string {
-	switch v.(type) {
-	case nil:
-		return "an uninitialized object"
-	case aml.Integer:
-		return "an Integer"
-	case aml.String:
-		return "a String"
-	case aml.Buffer:
-		return "a Buffer"
-	case *aml.Package:
-		return "a Package"
-	}
-	return fmt.Sprintf("a %T", v)
-}
-
-// displayPath writes a namespace path without the padding underscores of
-// its segments, as ASL listings do: \_SB_.VCLK becomes \_SB.VCLK.
-func displayPath(p string) string {
-	segs := strings.Split(p, ".")
-	for i, s := range segs {
-		t := strings.TrimRight(s, "_")
-		if (t == "" || t == `\`) && len(t) < len(s) {
-			t = s[:len(t)+1] // a segment of underscores keeps one
-		}
-		segs[i] = t
-	}
-	return strings.Join(segs, ".")
 }

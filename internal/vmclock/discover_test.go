@@ -110,11 +110,3 @@ func TestIsACPIID(t *testing.T) {
 		}
 	}
 }
-
-func TestDisplayPath(t *testing.T) {
-	for in, want := range map[string]string{`\_SB_.VCLK`: `\_SB.VCLK`, `\___.AB__`: `\_.AB`, `\`: `\`, `\_SB_.PCI0.S08_`: `\_SB.PCI0.S08`} {
-		if got := displayPath(in); got != want {
-			t.Errorf("displayPath(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
