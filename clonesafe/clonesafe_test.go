@@ -26,11 +26,15 @@ func fakeEpoch(t testing.TB, start uint64) *atomic.Uint64 {
 	idSource = func() (genid.ID, bool) {
 		return genid.ID{0: byte(e.Load()), 15: 0x5a}, true
 	}
-	oldPublished := published.Load()
-	published.Store(start != 0)
+	oldFast := fastEpoch.Load()
+	if start != 0 {
+		fastEpoch.Store(0) // as probeEpoch would on seeing it
+	} else {
+		fastEpoch.Store(unprotectedBit | fallbackTick.Load())
+	}
 	t.Cleanup(func() {
 		testEpoch, idSource = oldEpoch, oldID
-		published.Store(oldPublished)
+		fastEpoch.Store(oldFast)
 	})
 	return &e
 }

@@ -59,28 +59,35 @@ var (
 	warnOnce      sync.Once
 )
 
-// published is set once epochSource has returned a published epoch. Until
-// then the hot paths do not ask epochSource at all: without a state file the
-// root package's Epoch takes a lock and reads the clock on every call, and
-// the fallback tick is all that matters. The slow path (every reseed, so at
-// least every fallbackPeriod while generators are used) asks again through
-// probeEpoch, which is how a daemon started later is picked up.
-var published atomic.Bool
+// fastEpoch is the word the hot paths load first. Until an epoch has been
+// seen published it holds the fallback epoch, unprotectedBit | tick, which
+// fallbackFire advances; from then on it holds 0, which sends currentEpoch
+// to the published epoch. The hot paths therefore never ask the root
+// package's Epoch while there is no state file (Epoch then takes a lock and
+// reads the clock on every call), and pay one load in either mode before
+// that. The slow path (every reseed, so at least every fallbackPeriod while
+// generators are used) asks through probeEpoch, which is how a daemon
+// started later is picked up.
+var fastEpoch atomic.Uint64
+
+func init() { fastEpoch.Store(unprotectedBit) }
 
 // currentEpoch is the value generators compare their seed epoch with: the
 // published epoch, or, without one, the fallback tick with unprotectedBit
-// set. With a daemon this is a load of published and the root package's
+// set. With a daemon this is one load of fastEpoch and the root package's
 // Epoch: one atomic load from the mapped state file.
 func currentEpoch() uint64 {
-	if published.Load() {
-		return publishedEpoch()
+	if e := fastEpoch.Load(); e != 0 {
+		return e
 	}
-	return unprotectedBit | fallbackTick.Load()
+	return publishedEpoch()
 }
 
 // publishedEpoch is currentEpoch once an epoch was published. It is kept
 // out of currentEpoch so that currentEpoch inlines into the hot paths, and
 // spells out epochSource so that the root package's Epoch inlines into it.
+// Should the published epoch read 0 again (the root package never maps a
+// file that does), the fallback tick takes over.
 //
 //go:noinline
 func publishedEpoch() uint64 {
@@ -97,10 +104,11 @@ func publishedEpoch() uint64 {
 }
 
 // probeEpoch asks the epoch source whether an epoch is published now and
-// remembers a yes. It is called on the slow path, before seeding.
+// if so switches the hot paths to it for good. It is called on the slow
+// path, before seeding.
 func probeEpoch() {
-	if !published.Load() && epochSource() != 0 {
-		published.Store(true)
+	if fastEpoch.Load() != 0 && epochSource() != 0 {
+		fastEpoch.Store(0)
 	}
 }
 
@@ -139,8 +147,15 @@ func seeded(e uint64) {
 // fallbackFire ends a tick. It clears fallbackArmed before advancing the
 // tick: a generator that reads the new tick value then finds the timer
 // disarmed (or re-armed after this point) and schedules the next tick, so no
-// seed outlives one period without a scheduled expiry.
+// seed outlives one period without a scheduled expiry. Every tick value is
+// stored at most once, so a generator's seed epoch never comes back.
 func fallbackFire() {
 	fallbackArmed.Store(false)
-	fallbackTick.Add(1)
+	n := fallbackTick.Add(1)
+	for {
+		old := fastEpoch.Load()
+		if old == 0 || fastEpoch.CompareAndSwap(old, unprotectedBit|n) {
+			return // 0: an epoch is published, which fastEpoch no longer tracks
+		}
+	}
 }
