@@ -1,5 +1,7 @@
 package clonesafe
 
+import "github.com/vmgenid/vmgenid"
+
 // Source is a clone-safe math/rand/v2 Source: a ChaCha8 generator that
 // checks the entropy epoch before every output and reseeds from the OS when
 // it moved. Wrap it with rand.New to get the full math/rand/v2 API.
@@ -21,7 +23,16 @@ func NewSource() *Source { return new(Source) }
 // Uint64 returns a uniformly distributed random uint64, implementing
 // math/rand/v2's Source.
 func (s *Source) Uint64() uint64 {
-	if s.g.epoch != currentEpoch() {
+	e := fastEpoch.Load() // currentEpoch, spelled out as in the top-level Uint64
+	if e == 0 {
+		if testEpoch == nil {
+			e = vmgenid.Epoch()
+		}
+		if e == 0 {
+			e = publishedEpoch() // the test hook, or the fallback
+		}
+	}
+	if s.g.epoch != e {
 		s.refresh()
 	}
 	return s.g.rng.Uint64()
