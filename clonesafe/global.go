@@ -6,8 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
-
-	"github.com/vmgenid/vmgenid"
 )
 
 // cacheLinePad is the unit shards are padded to, so that two Ps never write
@@ -85,9 +83,7 @@ func acquireCurrent() *shard {
 }
 
 // The hot paths below are written out rather than calling a helper, which
-// the compiler would not inline: load the epoch (Uint64 and uint64Pair even
-// spell out currentEpoch, whose call to publishedEpoch would cost as much
-// as the rest of the check), pin, find the P's shard, compare its epoch,
+// the compiler would not inline: pin, find the P's shard, compare its epoch,
 // produce, unpin. Anything else (a stale or missing shard, the race
 // detector's locking) goes through acquireCurrent.
 
@@ -96,15 +92,7 @@ func acquireCurrent() *shard {
 // existed before the latest epoch change it observed (see the package
 // documentation for the limits).
 func Uint64() uint64 {
-	e := fastEpoch.Load() // currentEpoch, spelled out to inline vmgenid.Epoch
-	if e == 0 {
-		if testEpoch == nil {
-			e = vmgenid.Epoch()
-		}
-		if e == 0 {
-			e = publishedEpoch() // the test hook, or the fallback
-		}
-	}
+	e := currentEpoch()
 	if !raceEnabled {
 		p := procPin()
 		if t := table.Load(); uint(p) < uint(len(t.shards)) && t.shards[p].epoch == e {
@@ -122,15 +110,7 @@ func Uint64() uint64 {
 
 // uint64Pair returns two random words under one epoch check.
 func uint64Pair() (uint64, uint64) {
-	e := fastEpoch.Load() // currentEpoch, spelled out as in Uint64
-	if e == 0 {
-		if testEpoch == nil {
-			e = vmgenid.Epoch()
-		}
-		if e == 0 {
-			e = publishedEpoch() // the test hook, or the fallback
-		}
-	}
+	e := currentEpoch()
 	if !raceEnabled {
 		p := procPin()
 		if t := table.Load(); uint(p) < uint(len(t.shards)) && t.shards[p].epoch == e {

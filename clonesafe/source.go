@@ -1,7 +1,5 @@
 package clonesafe
 
-import "github.com/vmgenid/vmgenid"
-
 // Source is a clone-safe math/rand/v2 Source: a ChaCha8 generator that
 // checks the entropy epoch before every output and reseeds from the OS when
 // it moved. Wrap it with rand.New to get the full math/rand/v2 API.
@@ -23,16 +21,7 @@ func NewSource() *Source { return new(Source) }
 // Uint64 returns a uniformly distributed random uint64, implementing
 // math/rand/v2's Source.
 func (s *Source) Uint64() uint64 {
-	e := fastEpoch.Load() // currentEpoch, spelled out as in the top-level Uint64
-	if e == 0 {
-		if testEpoch == nil {
-			e = vmgenid.Epoch()
-		}
-		if e == 0 {
-			e = publishedEpoch() // the test hook, or the fallback
-		}
-	}
-	if s.g.epoch != e {
+	if s.g.epoch != currentEpoch() {
 		s.refresh()
 	}
 	return s.g.rng.Uint64()
