@@ -29,7 +29,7 @@ type daemonOptions struct {
 	gpe        string
 	ged        bool
 	uevent     bool
-	vmclock    bool
+	vmclock    string // "auto", "off" (or empty) or a path
 	verbose    bool
 }
 
@@ -42,7 +42,7 @@ func init() {
 		gpe:        "auto",
 		ged:        true,
 		uevent:     true,
-		vmclock:    true,
+		vmclock:    "auto",
 	}
 	register(&command{
 		name:    "daemon",
@@ -55,7 +55,7 @@ func init() {
 			fs.StringVar(&o.gpe, "gpe", o.gpe, "GPE number whose counter to poll (hex like 0x05 or decimal), \"auto\" to find the handler in the AML, \"off\"")
 			fs.BoolVar(&o.ged, "ged", o.ged, "poll the ACPI:Ged interrupt counts (Firecracker) when no GPE handler is found")
 			fs.BoolVar(&o.uevent, "uevent", o.uevent, "listen for the kernel's NEW_VMGENID uevent")
-			fs.BoolVar(&o.vmclock, "vmclock", o.vmclock, "watch the VMClock device's generation counter, if there is one")
+			fs.StringVar(&o.vmclock, "vmclock", o.vmclock, "VMClock device or page-image file whose generation counter to watch; \"auto\": the first "+vmclock.DevicePattern+", if any; \"off\"")
 			fs.BoolVar(&o.verbose, "v", false, "log details (every source problem, spurious signals)")
 		},
 		run: func(env *cmdEnv, args []string) error {
@@ -115,16 +115,8 @@ func runDaemon(ctx context.Context, env *cmdEnv, o daemonOptions) error {
 	if o.poll > 0 {
 		dets = append(dets, counterDetectors(env, o, srcs, logf, debugf)...)
 	}
-	if o.vmclock {
-		devs, err := vmclock.FindDevices()
-		switch {
-		case err != nil:
-			debugf("no VMClock: %v", err)
-		case len(devs) == 0:
-			debugf("no VMClock device (%s)", vmclock.DevicePattern)
-		default:
-			dets = append(dets, detect.Adapt(&vmclock.Detector{Path: devs[0], Interval: o.poll, Logf: logf}))
-		}
+	if d := vmclockDetector(o, logf, debugf); d != nil {
+		dets = append(dets, d)
 	}
 	// Detectors that other files register (BSD kernel epochs, …).
 	plat, problems := detect.Platforms(detect.PlatformOptions{Interval: o.poll, Logf: logf})
@@ -151,6 +143,38 @@ func runDaemon(ctx context.Context, env *cmdEnv, o daemonOptions) error {
 		return err
 	}
 	return d.Run(ctx)
+}
+
+// vmclockDetector returns the VMClock detector --vmclock asks for, or nil:
+// "auto" takes the first device, if any; a path must open as a VMClock page
+// (a device, or a page-image file as in tests); "off", "false" or empty
+// means none ("true" is "auto", for the old boolean form of the flag).
+func vmclockDetector(o daemonOptions, logf, debugf func(string, ...any)) detect.Detector {
+	path := o.vmclock
+	switch path {
+	case "", "off", "false":
+		return nil
+	case "auto", "true":
+		devs, err := vmclock.FindDevices()
+		switch {
+		case err != nil:
+			debugf("no VMClock: %v", err)
+			return nil
+		case len(devs) == 0:
+			debugf("no VMClock device (%s)", vmclock.DevicePattern)
+			return nil
+		}
+		path = devs[0]
+	}
+	// Open once now, so that a wrong path is reported at start rather
+	// than as a detector that stopped.
+	c, err := vmclock.Open(path)
+	if err != nil {
+		logf("not watching VMClock: %v", err)
+		return nil
+	}
+	c.Close()
+	return detect.Adapt(&vmclock.Detector{Path: path, Interval: o.poll, Logf: logf})
 }
 
 // counterDetectors returns the interrupt-counter detectors: the GPE whose

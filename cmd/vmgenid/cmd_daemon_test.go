@@ -14,6 +14,7 @@ import (
 	"github.com/vmgenid/vmgenid/genid"
 	"github.com/vmgenid/vmgenid/internal/events"
 	"github.com/vmgenid/vmgenid/internal/state"
+	"github.com/vmgenid/vmgenid/internal/vmclock"
 )
 
 // lockedBuffer is an io.Writer safe for concurrent use.
@@ -178,6 +179,95 @@ func TestDaemonNothingCanWork(t *testing.T) {
 	err := runDaemon(context.Background(), f.env, f.opts)
 	if err == nil || !strings.Contains(err.Error(), "no way to detect a change") {
 		t.Errorf("runDaemon with no readable ID and no detector = %v", err)
+	}
+}
+
+// writeVMClockPage writes a VMClock page image with the given generation
+// counter (seq_count even, as the hypervisor leaves it).
+func writeVMClockPage(t *testing.T, path string, counter uint64, seq uint32) {
+	t.Helper()
+	page := make([]byte, 4096)
+	err := vmclock.Encode(page, vmclock.Page{
+		Size: 4096, Version: vmclock.Version, CounterID: vmclock.CounterInvalid, SeqCount: seq,
+		Flags: vmclock.FlagVMGenCounterPresent, VMGenerationCounter: counter,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Rename into place: the detector never sees a half-written page.
+	if err := os.WriteFile(path+".new", page, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".new", path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// --vmclock PATH points the daemon at a page file. Without a readable ID
+// or a kernel log, the VMClock counter decides: one advance per change.
+func TestDaemonVMClockPath(t *testing.T) {
+	f := newDaemonFixture(t)
+	f.env.global.mem = filepath.Join(f.dir, "no-such-mem")
+	f.opts.ged = false
+	f.opts.vmclock = filepath.Join(f.dir, "vmclock0")
+	writeVMClockPage(t, f.opts.vmclock, 3, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- runDaemon(ctx, f.env, f.opts) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(f.stderr.String(), "reading the page every") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the VMClock detector did not start:\n%s", f.stderr)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	m, err := state.Map(f.opts.statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	wait := func(want uint64, what string) {
+		t.Helper()
+		for m.Epoch() < want && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond) // ten polls: a second advance would show
+		if e := m.Epoch(); e != want {
+			t.Fatalf("%s: epoch %d, want %d; daemon log:\n%s", what, e, want, f.stderr)
+		}
+	}
+	wait(1, "start")
+	writeVMClockPage(t, f.opts.vmclock, 4, 4)
+	wait(2, "counter 3 → 4")
+	writeVMClockPage(t, f.opts.vmclock, 4, 6)
+	wait(2, "the same counter rewritten")
+	writeVMClockPage(t, f.opts.vmclock, 5, 8)
+	wait(3, "counter 4 → 5")
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("daemon = %v", err)
+	}
+	log := f.stderr.String()
+	for _, want := range []string{"running on the change counts of vmclock alone", "vmclock generation counter 4 → 5"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("daemon log lacks %q:\n%s", want, log)
+		}
+	}
+}
+
+// A --vmclock path that is no VMClock page is reported at start.
+func TestDaemonVMClockBadPath(t *testing.T) {
+	f := newDaemonFixture(t)
+	f.env.global.mem = filepath.Join(f.dir, "no-such-mem")
+	f.opts.ged = false
+	f.opts.vmclock = filepath.Join(f.dir, "no-such-vmclock")
+	err := runDaemon(context.Background(), f.env, f.opts)
+	if err == nil || !strings.Contains(err.Error(), "no way to detect a change") {
+		t.Errorf("runDaemon = %v, want no way to detect a change", err)
+	}
+	if log := f.stderr.String(); !strings.Contains(log, "not watching VMClock") || !strings.Contains(log, "no-such-vmclock") {
+		t.Errorf("daemon log does not name the bad path:\n%s", log)
 	}
 }
 

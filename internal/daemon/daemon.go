@@ -16,18 +16,43 @@
 //     detector firing for the same change finds the same ID and does
 //     nothing.
 //   - When it cannot (no /dev/mem, as on Firecracker, or a failing read),
-//     the kernel's own count of VM forks decides: the fork notices in the
-//     kernel log since boot (detect.ForkCounter). The epoch advances once
-//     per check in which the count (or the count of lost log records,
-//     which might have hidden a notice) has grown.
-//   - With neither (no readable ID and no kernel log: only counters or
-//     uevents), every signal may be a change, and each check advances.
-//     That is the safe side: a spurious advance only makes programs
-//     reseed.
+//     the change counts decide: counts of changes that something
+//     authoritative recognised, kept by the detectors that can. The
+//     kernel log counts the kernel's own VM fork notices since boot
+//     (detect.ForkCounter); the VMClock detector counts the moves of the
+//     hypervisor's VM generation counter (detect.ChangeCounter). The
+//     epoch advances once per check in which any count (or a count of
+//     lost log records, which might have hidden a notice) has grown, so a
+//     guest with VMClock but no vmgenid device advances on the VMClock
+//     counter alone.
+//   - With neither (no readable ID and no change count: only interrupt
+//     counters or uevents), every signal may be a change, and each check
+//     advances. That is the safe side: a spurious advance only makes
+//     programs reseed.
+//
+// # One change, several counts
+//
+// One clone makes every count grow once: the kernel logs a fork notice
+// and the hypervisor moves the VMClock counter. The detectors see these
+// at different moments (the VMClock page changes before the guest runs;
+// the kernel logs when it handles the ACPI notification; a polled page is
+// read up to a poll interval later), so the two growths may fall into
+// different checks. Growths are therefore coalesced: after an advance, a
+// growth within CoalesceWindow (default one second) of a count that did
+// not grow for that advance is taken as the same change reported late,
+// and does not advance again. A count that grows a second time is always
+// a new change. The limits, both rare:
+//
+//   - A late report that comes after the window advances once more: a
+//     spurious advance, the safe side.
+//   - Two real changes within the window, the first seen only by one
+//     count and the second only by another, advance once. Counts that see
+//     every change (as the kernel log and VMClock do, unless log records
+//     are lost, which counts as growth) cannot do that.
 //
 // The Changes field of the state file is the number of changes seen since
 // boot: at least the kernel's fork count when it is known, and one more
-// for each change the daemon detects by the ID.
+// for each change the daemon advances for.
 //
 // # Restart continuity
 //
@@ -35,10 +60,16 @@
 // Writer.Last), so a restart never lowers the epoch, and advances it once
 // if a change may have happened while it was down: when the ID it reads
 // differs from the published one; or, when either ID is unknown, when the
-// kernel's fork count differs from the published Changes or the kernel log
-// lost records. When neither comparison is possible it advances: a
-// spurious advance only makes programs reseed, a missed one would let two
-// clones share random state.
+// kernel's fork count differs from the one the published epoch accounts
+// for, or the kernel log lost records. That count is kept next to the
+// state file (ForksPath), because the state file's Changes also counts
+// changes the kernel did not log; without that file the daemon compares
+// with Changes. When no comparison is possible it advances: a spurious
+// advance only makes programs reseed, a missed one would let two clones
+// share random state. Only the kernel's fork count reaches back to boot:
+// a VMClock count starts when the daemon does (the VMClock generation
+// counter is not kept), so a daemon that decides on VMClock alone
+// advances at every restart.
 package daemon
 
 import (
@@ -64,13 +95,18 @@ type Config struct {
 	SocketPath string
 	// Sources are where the ID is read from, in order; the first device
 	// whose ID can be read is used. None, or none readable, leaves the
-	// daemon on the kernel's fork count.
+	// daemon on the change counts (see the package doc).
 	Sources []source.Source
 	// Detectors say "maybe changed". The daemon adds a poll when the ID
-	// is readable and PollInterval is positive. The first one that is a
-	// detect.ForkCounter serves as the fork count (see the package doc).
-	// The daemon runs them and owns them from New on.
+	// is readable and PollInterval is positive. Those that are a
+	// detect.ForkCounter or a detect.ChangeCounter are the change counts;
+	// the first ForkCounter is also the fork count since boot (see the
+	// package doc). The daemon runs them and owns them from New on.
 	Detectors []detect.Detector
+	// CoalesceWindow is how long after an advance a growth of another
+	// change count is taken as the same change (see the package doc); 0
+	// means DefaultCoalesceWindow, negative means never.
+	CoalesceWindow time.Duration
 	// PollInterval is how often to read the ID; 0 means no poll.
 	PollInterval time.Duration
 	// Mixer feeds the kernel's pool; nil means OSMixer().
@@ -97,17 +133,52 @@ type Mixer interface {
 	Reseed() error
 }
 
+// DefaultCoalesceWindow is how long after an advance the growth of another
+// change count is taken as the same change reported late. One change
+// reaches the kernel log and a polled VMClock page within a poll interval
+// (100 ms) or so; the rest is room for a loaded guest.
+const DefaultCoalesceWindow = time.Second
+
 // ErrNotPermitted is wrapped by Mixer errors for missing privileges.
 var ErrNotPermitted = errors.New("not permitted")
 
 // Status is a snapshot of what the daemon has published.
 type Status struct {
-	Record  state.Record
-	Device  string // "acpivmgenid0"; empty when the ID is not readable
-	IDMode  bool   // the ID is readable and decides
-	Forks   detect.ForkCount
+	Record state.Record
+	Device string // "acpivmgenid0"; empty when the ID is not readable
+	IDMode bool   // the ID is readable and decides
+	// Forks is the kernel's fork count since boot as of the last check.
+	Forks detect.ForkCount
+	// Counts are the change counts as of the last check, in detector
+	// order.
+	Counts  []Count
 	Checks  uint64 // checks done
 	Dropped uint64 // signals dropped because a check was already queued
+	// Coalesced counts the growths taken as a change already advanced for.
+	Coalesced uint64
+}
+
+// Count is one change count: the detector's name and its count (a
+// detect.ChangeCounter's count is in Forks, with Lost zero).
+type Count struct {
+	Name  string
+	Count detect.ForkCount
+}
+
+// changeCount is a detector's change count, read the same way for both
+// kinds of counter.
+type changeCount struct {
+	name string
+	read func() detect.ForkCount
+}
+
+// changeGroup is the change the last advance stood for: which counts have
+// grown for it, and when it was first seen (see "One change, several
+// counts" in the package doc).
+type changeGroup struct {
+	start time.Time
+	epoch uint64
+	grown []bool // by index in Daemon.counts; nil: no group
 }
 
 // Daemon is a running vmgenid daemon.
@@ -116,6 +187,7 @@ type Daemon struct {
 	writer *state.Writer
 	server *events.Server
 	forks  detect.ForkCounter // nil without one
+	counts []changeCount      // the change counts, forks among them
 
 	// The device read; zero found when none is readable.
 	found    source.Found
@@ -124,13 +196,21 @@ type Daemon struct {
 	detector []detect.Detector
 
 	signals chan detect.Signal
-	checkMu sync.Mutex // one check at a time
+	checkMu sync.Mutex  // one check at a time
+	group   changeGroup // guarded by checkMu
 
-	mu        sync.Mutex // guards the fields below (Status reads them)
-	rec       state.Record
-	lastForks detect.ForkCount
-	checks    uint64
-	dropped   uint64
+	// The fork count saved with the published record (continuity.go);
+	// guarded by checkMu once Run runs.
+	savedForks   *forksRecord
+	forksSaveBad bool
+
+	mu         sync.Mutex // guards the fields below (Status reads them)
+	rec        state.Record
+	lastForks  detect.ForkCount
+	lastCounts []detect.ForkCount // by index in counts
+	checks     uint64
+	dropped    uint64
+	coalesced  uint64
 }
 
 // New takes the state file, finds the ID, publishes the first record
@@ -150,6 +230,9 @@ func New(cfg Config) (_ *Daemon, err error) {
 	if cfg.Mixer == nil {
 		cfg.Mixer = OSMixer()
 	}
+	if cfg.CoalesceWindow == 0 {
+		cfg.CoalesceWindow = DefaultCoalesceWindow
+	}
 	d := &Daemon{cfg: cfg, signals: make(chan detect.Signal, 64)}
 	defer func() {
 		if err != nil {
@@ -157,8 +240,14 @@ func New(cfg Config) (_ *Daemon, err error) {
 		}
 	}()
 	for _, det := range cfg.Detectors {
-		if fc, ok := det.(detect.ForkCounter); ok && d.forks == nil {
-			d.forks = fc
+		switch c := det.(type) {
+		case detect.ForkCounter:
+			if d.forks == nil {
+				d.forks = c
+			}
+			d.counts = append(d.counts, changeCount{c.Name(), c.ForkCount})
+		case detect.ChangeCounter:
+			d.counts = append(d.counts, changeCount{c.Name(), func() detect.ForkCount { return detect.ForkCount{Forks: c.ChangeCount()} }})
 		}
 	}
 	d.detector = append(d.detector, cfg.Detectors...)
@@ -184,13 +273,13 @@ func New(cfg Config) (_ *Daemon, err error) {
 			return nil, errors.New("daemon: no way to detect a change: the ID is readable but there is no poll (interval 0) and no other detector")
 		}
 	} else {
-		if d.forks == nil && len(d.detector) == 0 {
+		if len(d.detector) == 0 {
 			return nil, fmt.Errorf("daemon: no way to detect a change: cannot read the VM generation ID (%v) and no kernel fork notices or other detector are available", readErr)
 		}
-		if d.forks == nil {
-			cfg.Logf("warning: cannot read the VM generation ID (%v) and there is no kernel fork count: changes cannot be decided; every signal from %s will advance the epoch", readErr, names(d.detector))
+		if len(d.counts) == 0 {
+			cfg.Logf("warning: cannot read the VM generation ID (%v) and there is no change count (kernel fork notices, VMClock): changes cannot be decided; every signal from %s will advance the epoch", readErr, names(d.detector))
 		} else {
-			cfg.Logf("cannot read the VM generation ID (%v): running on the kernel's VM fork notices alone (ID unknown)", readErr)
+			cfg.Logf("cannot read the VM generation ID (%v): running on the change counts of %s alone (ID unknown)", readErr, countNames(d.counts))
 		}
 	}
 	if err := d.start(id); err != nil {
@@ -215,6 +304,26 @@ func names(ds []detect.Detector) string {
 		s += d.Name()
 	}
 	return s
+}
+
+func countNames(cs []changeCount) string {
+	s := ""
+	for i, c := range cs {
+		if i > 0 {
+			s += ", "
+		}
+		s += c.name
+	}
+	return s
+}
+
+// readCounts reads every change count.
+func (d *Daemon) readCounts() []detect.ForkCount {
+	out := make([]detect.ForkCount, len(d.counts))
+	for i, c := range d.counts {
+		out[i] = c.read()
+	}
+	return out
 }
 
 // findDevice returns the ID of the first device whose ID can be read, and
@@ -260,6 +369,7 @@ func (d *Daemon) start(id genid.ID) error {
 	}
 	last, ok := d.writer.Last()
 	d.lastForks = fc
+	d.lastCounts = d.readCounts()
 	if d.idMode {
 		// Zero credit, so mixing at every start costs nothing and covers
 		// a change that happened before the daemon first ran.
@@ -279,7 +389,7 @@ func (d *Daemon) start(id genid.ID) error {
 	changed, why := d.changedWhileDown(last, id, fc)
 	if changed {
 		d.cfg.Logf("a change may have happened while no daemon ran: %s", why)
-		return d.advance(last, id, d.idMode, detect.Signal{Detector: "restart", Reason: "changed while no daemon ran: " + why})
+		return d.advance(last, id, d.idMode, detect.Signal{Detector: "restart", Reason: "changed while no daemon ran: " + why}, nil)
 	}
 	rec := last
 	rec.Changes = max(last.Changes, fc.Forks)
@@ -300,11 +410,19 @@ func (d *Daemon) changedWhileDown(last state.Record, id genid.ID, fc detect.Fork
 		return false, "same ID " + id.String()
 	}
 	if d.forks != nil {
+		if !fc.Exact() {
+			return true, "kernel log records were lost, so a VM fork notice may be hidden"
+		}
+		if changed, why, ok := d.forksChangedWhileDown(last.Epoch, fc); ok {
+			return changed, why
+		}
+		// No fork count saved with this record (a daemon that could not
+		// write it): the change count is the best guess; it errs towards
+		// advancing, except when it ran ahead of the kernel's count and
+		// forks while down brought them level.
 		switch {
 		case fc.Forks > last.Changes:
 			return true, fmt.Sprintf("the kernel logged %d VM forks since boot, the state file had counted %d", fc.Forks, last.Changes)
-		case !fc.Exact():
-			return true, "kernel log records were lost, so a VM fork notice may be hidden"
 		case fc.Forks < last.Changes:
 			return true, fmt.Sprintf("the state file counted %d changes but the kernel logged only %d VM forks since boot (is it from an earlier boot?)", last.Changes, fc.Forks)
 		}
@@ -353,6 +471,7 @@ func (d *Daemon) publish(rec state.Record) error {
 	d.mu.Lock()
 	d.rec = rec
 	d.mu.Unlock()
+	d.saveForks()
 	return nil
 }
 
@@ -442,12 +561,20 @@ func (d *Daemon) Check(reason string) error {
 
 // check decides whether the signals in batch stand for a change, by the
 // rule of the package doc, and advances if so.
-func (d *Daemon) check(batch []detect.Signal) error {
+func (d *Daemon) check(batch []detect.Signal) (err error) {
 	d.checkMu.Lock()
 	defer d.checkMu.Unlock()
+	// A check that moved the fork count without advancing (a late fork
+	// notice for a change already advanced for) saves it too; one whose
+	// publish failed must not.
+	defer func() {
+		if err == nil {
+			d.saveForks()
+		}
+	}()
 	d.mu.Lock()
 	d.checks++
-	rec, lastForks := d.rec, d.lastForks
+	rec := d.rec
 	d.mu.Unlock()
 	// Name the most informative signal: a kernel event over a poll tick.
 	sig := batch[0]
@@ -456,10 +583,23 @@ func (d *Daemon) check(batch []detect.Signal) error {
 			sig = s
 		}
 	}
+	// The counts are read, and their baselines moved, at every check,
+	// also when the ID decides: a fallback to the counts after a failed
+	// read compares with the last check, not with older news.
 	var fc detect.ForkCount
 	if d.forks != nil {
 		fc = d.forks.ForkCount()
 	}
+	counts := d.readCounts()
+	d.mu.Lock()
+	var grown []int
+	for i, c := range counts {
+		if c != d.lastCounts[i] {
+			grown = append(grown, i)
+		}
+	}
+	d.lastForks, d.lastCounts = fc, counts
+	d.mu.Unlock()
 	if d.idMode {
 		id, err := d.readID()
 		if err == nil {
@@ -467,42 +607,76 @@ func (d *Daemon) check(batch []detect.Signal) error {
 				d.cfg.Logf("%s: reading the ID works again", d.found.Name)
 				d.readBad = false
 			}
-			d.mu.Lock()
-			d.lastForks = fc
-			d.mu.Unlock()
 			if rec.IDKnown() && id == rec.ID {
 				if sig.Detector != "poll" {
 					d.cfg.Debugf("%s: %s: same ID, nothing changed", sig.Detector, sig.Reason)
 				}
 				return nil
 			}
-			return d.advance(rec, id, true, sig)
+			return d.advance(rec, id, true, sig, grown)
 		}
 		if !d.readBad {
-			d.cfg.Logf("%s: cannot read the ID (%v); deciding on the kernel's fork count until it can", d.found.Name, err)
+			d.cfg.Logf("%s: cannot read the ID (%v); deciding on the change counts until it can", d.found.Name, err)
 			d.readBad = true
 		}
 	}
-	if d.forks == nil {
+	if len(d.counts) == 0 {
 		if d.idMode {
 			return nil // nothing to decide on; the next good read will
 		}
 		// No ID, no count: every signal may be a change.
-		return d.advance(rec, genid.ID{}, false, sig)
+		return d.advance(rec, genid.ID{}, false, sig, nil)
 	}
-	if fc.Forks == lastForks.Forks && fc.Lost == lastForks.Lost {
-		d.cfg.Debugf("%s: %s: no new VM fork notice, nothing changed", sig.Detector, sig.Reason)
+	if len(grown) == 0 {
+		d.cfg.Debugf("%s: %s: no change count grew, nothing changed", sig.Detector, sig.Reason)
 		return nil
 	}
-	d.mu.Lock()
-	d.lastForks = fc
-	d.mu.Unlock()
-	return d.advance(rec, genid.ID{}, false, sig)
+	if d.sameChange(grown) {
+		d.mu.Lock()
+		d.coalesced++
+		d.mu.Unlock()
+		d.cfg.Debugf("%s: %s: the same change as epoch %d, reported late by %s", sig.Detector, sig.Reason, d.group.epoch, countNames(pick(d.counts, grown)))
+		return nil
+	}
+	return d.advance(rec, genid.ID{}, false, sig, grown)
+}
+
+// sameChange reports whether counts that grew stand for the change the
+// last advance stood for, reported late: the window has not passed and
+// none of them grew for that change already. If so it adds them to it.
+func (d *Daemon) sameChange(grown []int) bool {
+	g := &d.group
+	if g.grown == nil || d.cfg.CoalesceWindow < 0 {
+		return false
+	}
+	if age := d.cfg.Now().Sub(g.start); age < 0 || age > d.cfg.CoalesceWindow {
+		return false
+	}
+	for _, i := range grown {
+		if g.grown[i] {
+			return false
+		}
+	}
+	for _, i := range grown {
+		g.grown[i] = true
+	}
+	return true
+}
+
+func pick(cs []changeCount, idx []int) []changeCount {
+	out := make([]changeCount, 0, len(idx))
+	for _, i := range idx {
+		out = append(out, cs[i])
+	}
+	return out
 }
 
 // advance moves to the next epoch with the new ID (or none), counts the
-// change, publishes and notifies.
-func (d *Daemon) advance(rec state.Record, id genid.ID, known bool, sig detect.Signal) error {
+// change, publishes and notifies. grown are the change counts that grew
+// for this change (indexes in d.counts); when there are any, they open a
+// new change group (the package doc). The caller holds checkMu, or runs
+// before Run.
+func (d *Daemon) advance(rec state.Record, id genid.ID, known bool, sig detect.Signal, grown []int) error {
 	if known {
 		if err := d.cfg.Mixer.Mix(id[:]); err != nil {
 			d.cfg.Logf("cannot mix the ID into the kernel's pool: %v", err)
@@ -521,6 +695,13 @@ func (d *Daemon) advance(rec state.Record, id genid.ID, known bool, sig detect.S
 	rec.Epoch = state.NextEpoch(rec.Epoch)
 	rec.Changes = max(rec.Changes+1, fc.Forks)
 	rec.LastChange = now.UnixNano()
+	if grown != nil {
+		g := changeGroup{start: now, epoch: rec.Epoch, grown: make([]bool, len(d.counts))}
+		for _, i := range grown {
+			g.grown[i] = true
+		}
+		d.group = g
+	}
 	if known {
 		rec.Flags |= state.FlagIDKnown
 		rec.ID = id
@@ -558,7 +739,10 @@ func (d *Daemon) advance(rec state.Record, id genid.ID, known bool, sig detect.S
 func (d *Daemon) Status() Status {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	st := Status{Record: d.rec, IDMode: d.idMode, Forks: d.lastForks, Checks: d.checks, Dropped: d.dropped}
+	st := Status{Record: d.rec, IDMode: d.idMode, Forks: d.lastForks, Checks: d.checks, Dropped: d.dropped, Coalesced: d.coalesced}
+	for i, c := range d.counts {
+		st.Counts = append(st.Counts, Count{Name: c.name, Count: d.lastCounts[i]})
+	}
 	if d.idMode {
 		st.Device = d.found.Name
 	}

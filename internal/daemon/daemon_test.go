@@ -192,6 +192,28 @@ func readState(t *testing.T, path string) state.Record {
 	return r
 }
 
+// dialEvents subscribes to the daemon's events and waits until the daemon
+// has registered the subscriber: Dial returns when the kernel queues the
+// connection, before the daemon accepts it, and an event broadcast in
+// between would never reach the client.
+func dialEvents(t *testing.T, r *running, path string) *events.Client {
+	t.Helper()
+	before := r.d.server.Clients()
+	c, err := events.Dial(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	deadline := time.Now().Add(10 * time.Second)
+	for r.d.server.Clients() <= before {
+		if time.Now().After(deadline) {
+			t.Fatal("the daemon did not accept the events connection")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return c
+}
+
 // waitEpoch waits until the mapped epoch is want and returns how long that
 // took; it fails the test after a generous timeout.
 func waitEpoch(t *testing.T, m *state.Mapping, want uint64) time.Duration {
@@ -220,11 +242,7 @@ func TestChangeAdvancesEpochOnce(t *testing.T) {
 	if rec != want {
 		t.Fatalf("first record = %+v, want %+v", rec, want)
 	}
-	client, err := events.Dial(context.Background(), f.socketPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := dialEvents(t, r, f.socketPath)
 
 	// A change: exactly one advance, found by the poll.
 	f.writeID(t, testID(2))
@@ -500,14 +518,10 @@ func TestKmsgOnly(t *testing.T) {
 	if rec.Epoch != 1 || rec.Changes != 1 || rec.IDKnown() {
 		t.Errorf("kmsg-only start: %+v, want epoch 1, 1 change (the fork since boot), ID unknown", rec)
 	}
-	if !strings.Contains(log.String(), "running on the kernel's VM fork notices alone") {
+	if !strings.Contains(log.String(), "running on the change counts of kmsg alone") {
 		t.Errorf("log does not say it runs without the ID:\n%s", log)
 	}
-	client, err := events.Dial(context.Background(), f.socketPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := dialEvents(t, r, f.socketPath)
 	w.WriteString(kmsgLine(3, "unrelated") + "\n")
 	w.WriteString(kmsgLine(4, forkLine) + "\n")
 	backlog = append(backlog, kmsgLine(3, "unrelated"), kmsgLine(4, forkLine))

@@ -9,10 +9,12 @@
 // and several may fire for the same change: the daemon's check, not the
 // detector, decides whether anything changed.
 //
-// One detector, the kernel log, also counts the VM forks the kernel itself
-// recognised since boot (ForkCounter). That count is the only change
-// evidence on guests where the ID cannot be read (Firecracker has no
-// /dev/mem).
+// Some detectors also count the changes an authority recognised: the
+// kernel log counts the VM forks the kernel itself recognised since boot
+// (ForkCounter), the VMClock detector the moves of the hypervisor's
+// generation counter since it started (ChangeCounter). Those counts are
+// the only change evidence on guests where the ID cannot be read
+// (Firecracker has no /dev/mem).
 package detect
 
 import (
@@ -65,6 +67,19 @@ type ForkCounter interface {
 	// ForkCount returns the count so far. It is safe to call concurrently
 	// with Run.
 	ForkCount() ForkCount
+}
+
+// ChangeCounter is implemented by detectors that count the changes
+// something authoritative recognised, such as the moves of a VMClock
+// page's VM generation counter, which the hypervisor changes at every
+// snapshot restore. Unlike a ForkCounter's, the count starts at zero when
+// the detector starts (it says nothing about changes before), so it helps
+// the daemon decide while it runs but not across its restarts.
+type ChangeCounter interface {
+	Detector
+	// ChangeCount returns how many changes the detector has seen so far.
+	// It only grows, and is safe to call concurrently with Run.
+	ChangeCount() uint64
 }
 
 // ErrUnsupported is returned by constructors of detectors that do not exist

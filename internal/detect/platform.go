@@ -15,8 +15,25 @@ type ReasonDetector interface {
 }
 
 // Adapt wraps a ReasonDetector as a Detector. A Run that returns the
-// context's error when ctx is done is taken as a clean stop.
-func Adapt(d ReasonDetector) Detector { return adapted{d} }
+// context's error when ctx is done is taken as a clean stop. When d also
+// has a ChangeCount() uint64 method, the Detector is a ChangeCounter.
+func Adapt(d ReasonDetector) Detector {
+	if c, ok := d.(changeCounting); ok {
+		return adaptedCounter{adapted{d}, c}
+	}
+	return adapted{d}
+}
+
+// changeCounting is the ChangeCounter method a ReasonDetector may have.
+type changeCounting interface{ ChangeCount() uint64 }
+
+// adaptedCounter is an adapted ReasonDetector that counts changes.
+type adaptedCounter struct {
+	adapted
+	c changeCounting
+}
+
+func (a adaptedCounter) ChangeCount() uint64 { return a.c.ChangeCount() }
 
 type adapted struct{ d ReasonDetector }
 

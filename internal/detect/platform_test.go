@@ -35,6 +35,32 @@ func TestAdapt(t *testing.T) {
 	}
 }
 
+// countingFake is a reasonFake that counts its changes.
+type countingFake struct {
+	reasonFake
+	n uint64
+}
+
+func (c *countingFake) ChangeCount() uint64 { return c.n }
+
+func TestAdaptKeepsChangeCount(t *testing.T) {
+	if _, ok := Adapt(&reasonFake{}).(ChangeCounter); ok {
+		t.Error("a detector without ChangeCount adapts to a ChangeCounter")
+	}
+	c := &countingFake{n: 3}
+	d, ok := Adapt(c).(ChangeCounter)
+	if !ok {
+		t.Fatal("a detector with ChangeCount does not adapt to a ChangeCounter")
+	}
+	if d.Name() != "fake" || d.ChangeCount() != 3 {
+		t.Errorf("adapted: Name %q, ChangeCount %d; want fake, 3", d.Name(), d.ChangeCount())
+	}
+	c.n = 4
+	if d.ChangeCount() != 4 {
+		t.Errorf("ChangeCount after the count moved = %d, want 4", d.ChangeCount())
+	}
+}
+
 func TestPlatforms(t *testing.T) {
 	platformMu.Lock()
 	saved := platforms

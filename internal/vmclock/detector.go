@@ -3,6 +3,7 @@ package vmclock
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,7 +39,16 @@ type Detector struct {
 	// openClock, if set, replaces open: tests hand in clocks with fake
 	// notifiers.
 	openClock func() (*Clock, error)
+
+	// changes counts the changes Run has reported.
+	changes atomic.Uint64
 }
+
+// ChangeCount returns how many changes Run has reported so far (one per
+// notify call). The daemon uses it as a count of VM restores the
+// hypervisor recognised, next to the kernel's fork notices, when it cannot
+// read the VM generation ID. Safe to call while Run runs.
+func (d *Detector) ChangeCount() uint64 { return d.changes.Load() }
 
 // Name names the detector in the daemon's messages.
 func (d *Detector) Name() string { return "vmclock" }
@@ -116,6 +126,9 @@ func (d *Detector) Run(ctx context.Context, notify func(reason string)) error {
 		}
 		failures = 0
 		if reason, changed := Compare(prev, cur); changed {
+			// Counted before notify, so that the check notify triggers
+			// sees the new count.
+			d.changes.Add(1)
 			notify(reason)
 		}
 		prev = cur

@@ -128,6 +128,9 @@ func TestDetectorOverPageFile(t *testing.T) {
 	pf := newPageFile(t, testPage())
 	d := &Detector{Path: pf.path, Interval: 2 * time.Millisecond}
 	reasons, stop := runDetector(t, d)
+	if n := d.ChangeCount(); n != 0 {
+		t.Errorf("ChangeCount at start = %d, want 0 (the page at start is the baseline)", n)
+	}
 
 	pf.update(4, 8)
 	expectReason(t, reasons, "vmclock generation counter 3 → 4")
@@ -140,6 +143,9 @@ func TestDetectorOverPageFile(t *testing.T) {
 
 	pf.update(5, 10)
 	expectReason(t, reasons, "vmclock generation counter 4 → 5")
+	if n := d.ChangeCount(); n != 2 {
+		t.Errorf("ChangeCount after two restores = %d, want 2", n)
+	}
 
 	if err := stop(); !errors.Is(err, context.Canceled) {
 		t.Errorf("Run after cancel = %v, want context.Canceled", err)

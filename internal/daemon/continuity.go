@@ -1,0 +1,134 @@
+package daemon
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/vmgenid/vmgenid/internal/detect"
+)
+
+// forksRecord is what a restarted daemon needs beyond the state file when
+// it cannot compare IDs: the kernel's fork count that the published epoch
+// accounts for. The state file's Changes cannot serve: it also counts
+// changes the kernel did not log (a VMClock counter move, a restart
+// advance), so a fork count that catches up with it later would look
+// like "nothing happened". The daemon keeps it in a small file of its own
+// next to the state file (ForksPath), written after each publish and after
+// each check that saw the count move without advancing; only the daemon
+// holding the state file's lock writes it.
+type forksRecord struct {
+	// Epoch is the published epoch this count belongs to; a record whose
+	// epoch is not the state file's (a crash between the two writes) is
+	// ignored.
+	Epoch uint64 `json:"epoch"`
+	Forks uint64 `json:"kernel_forks"`
+	Lost  uint64 `json:"kernel_lost"`
+}
+
+// maxForksFile bounds what is read of the forks file.
+const maxForksFile = 4096
+
+// ForksPath is where a daemon publishing statePath keeps the kernel fork
+// count its epoch accounts for (see the package doc, "Restart
+// continuity").
+func ForksPath(statePath string) string { return statePath + ".forks" }
+
+// readForks reads the forks file; ok is false when there is none or it
+// cannot be trusted.
+func readForks(path string) (forksRecord, bool, error) {
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		return forksRecord{}, false, nil
+	}
+	if err != nil {
+		return forksRecord{}, false, fmt.Errorf("daemon: reading the fork count of the last run: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxForksFile+1))
+	if err != nil {
+		return forksRecord{}, false, fmt.Errorf("daemon: reading the fork count of the last run: %w", err)
+	}
+	if len(b) > maxForksFile {
+		return forksRecord{}, false, fmt.Errorf("daemon: %s: longer than %d bytes", path, maxForksFile)
+	}
+	var r forksRecord
+	if err := json.Unmarshal(b, &r); err != nil {
+		return forksRecord{}, false, fmt.Errorf("daemon: %s: %w", path, err)
+	}
+	return r, true, nil
+}
+
+// writeForks replaces the forks file atomically (a temporary file renamed
+// into place), so a crash leaves the old record or the new one.
+func writeForks(path string, r forksRecord) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".forks-*")
+	if err != nil {
+		return fmt.Errorf("daemon: saving the fork count: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename, a no-op
+	_, err = tmp.Write(append(b, '\n'))
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("daemon: saving the fork count: %w", err)
+	}
+	return nil
+}
+
+// saveForks records the fork count the published epoch accounts for,
+// when it differs from what was saved last. Call it only after the epoch
+// that accounts for d.lastForks has been published: saving first would
+// let a crash hide a change.
+func (d *Daemon) saveForks() {
+	if d.forks == nil {
+		return
+	}
+	d.mu.Lock()
+	r := forksRecord{Epoch: d.rec.Epoch, Forks: d.lastForks.Forks, Lost: d.lastForks.Lost}
+	d.mu.Unlock()
+	if d.savedForks != nil && *d.savedForks == r {
+		return
+	}
+	if err := writeForks(ForksPath(d.cfg.StatePath), r); err != nil {
+		if !d.forksSaveBad {
+			d.cfg.Logf("%v (a restart will compare the fork count with the state file's change count instead)", err)
+			d.forksSaveBad = true
+		}
+		return
+	}
+	d.forksSaveBad = false
+	d.savedForks = &r
+}
+
+// forksChangedWhileDown compares the kernel's fork count now with the one
+// saved with the published record, when there is one for that record.
+func (d *Daemon) forksChangedWhileDown(epoch uint64, fc detect.ForkCount) (changed bool, why string, ok bool) {
+	saved, ok, err := readForks(ForksPath(d.cfg.StatePath))
+	if err != nil {
+		d.cfg.Logf("%v", err)
+	}
+	if !ok || saved.Epoch != epoch {
+		return false, "", false
+	}
+	switch {
+	case fc.Forks > saved.Forks:
+		return true, fmt.Sprintf("the kernel logged %d VM forks since boot, %d when epoch %d was published", fc.Forks, saved.Forks, epoch), true
+	case fc.Forks < saved.Forks:
+		return true, fmt.Sprintf("the kernel logged %d VM forks since boot, but %d when epoch %d was published (is the state from an earlier boot?)", fc.Forks, saved.Forks, epoch), true
+	}
+	return false, fmt.Sprintf("the kernel logged %d VM forks since boot, as when epoch %d was published", fc.Forks, epoch), true
+}
