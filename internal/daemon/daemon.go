@@ -285,6 +285,7 @@ func New(cfg Config) (_ *Daemon, err error) {
 	if err := d.start(id); err != nil {
 		return nil, err
 	}
+	d.saveForks()
 	if cfg.SocketPath != "" {
 		s, err := events.Listen(cfg.SocketPath)
 		if err != nil {
@@ -471,7 +472,6 @@ func (d *Daemon) publish(rec state.Record) error {
 	d.mu.Lock()
 	d.rec = rec
 	d.mu.Unlock()
-	d.saveForks()
 	return nil
 }
 
@@ -718,11 +718,9 @@ func (d *Daemon) advance(rec state.Record, id genid.ID, known bool, sig detect.S
 	if sig.Detector != "" && sig.Detector != "manual" {
 		via = sig.Detector + ": " + sig.Reason
 	}
-	if known {
-		d.cfg.Logf("%s: cloned: %s (epoch %d; %s)", d.found.Name, id, rec.Epoch, via)
-	} else {
-		d.cfg.Logf("VM fork, ID unknown: epoch %d (%s)", rec.Epoch, via)
-	}
+	// Subscribers first: the log line can take a while (a serial
+	// console), and the check's caller saves the fork count after this
+	// returns (saveForks: a file write), so neither delays the event.
 	if d.server != nil {
 		ev := events.Event{Epoch: rec.Epoch, IDKnown: known, Reason: via, Time: now}
 		if known {
@@ -731,6 +729,11 @@ func (d *Daemon) advance(rec state.Record, id genid.ID, known bool, sig detect.S
 		if err := d.server.Broadcast(ev); err != nil {
 			d.cfg.Logf("cannot send the change event: %v", err)
 		}
+	}
+	if known {
+		d.cfg.Logf("%s: cloned: %s (epoch %d; %s)", d.found.Name, id, rec.Epoch, via)
+	} else {
+		d.cfg.Logf("VM fork, ID unknown: epoch %d (%s)", rec.Epoch, via)
 	}
 	return nil
 }

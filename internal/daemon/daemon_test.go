@@ -690,3 +690,39 @@ func TestCounterOnlyAdvancesOnSignal(t *testing.T) {
 		t.Errorf("log does not warn that signals alone decide:\n%s", log)
 	}
 }
+
+// The change event goes out before the log line, which may be slow (a
+// serial console): a subscriber gets it while the line is still being
+// written.
+func TestEventBeforeLogLine(t *testing.T) {
+	f := newFixture(t, testID(1))
+	received := make(chan events.Event, 1)
+	var sawEventFirst atomic.Bool
+	logf := func(format string, args ...any) {
+		if !strings.Contains(format, "cloned") {
+			return
+		}
+		select {
+		case <-received:
+			sawEventFirst.Store(true)
+		case <-time.After(5 * time.Second):
+		}
+	}
+	cfg := f.config(0, &recordingMixer{}, &logBuf{})
+	cfg.Logf = logf
+	cfg.Detectors = []detect.Detector{&fakeCount{name: "idle"}} // no poll: only Check triggers
+	r := start(t, cfg)
+	client := dialEvents(t, r, f.socketPath)
+	go func() {
+		if ev, err := client.Next(); err == nil {
+			received <- ev
+		}
+	}()
+	f.writeID(t, testID(2))
+	if err := r.d.Check("test"); err != nil {
+		t.Fatal(err)
+	}
+	if !sawEventFirst.Load() {
+		t.Error("the subscriber had no event while the daemon logged the change")
+	}
+}
