@@ -371,3 +371,26 @@ func TestForksFile(t *testing.T) {
 		t.Errorf("a damaged file is not reported by name:\n%s", log)
 	}
 }
+
+// The forks file is the daemon's own, but a damaged one must never crash
+// a restart: any content is a record or an error.
+func FuzzReadForks(f *testing.F) {
+	f.Add([]byte(`{"epoch":1,"kernel_forks":1,"kernel_lost":0}` + "\n"))
+	f.Add([]byte(`{"epoch":18446744073709551615}`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte{})
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(dir, "state.forks")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r, ok, err := readForks(path)
+		if ok == (err != nil) {
+			t.Fatalf("readForks = %+v, %v, %v: want a record or an error", r, ok, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), path) {
+			t.Errorf("error does not name the file: %v", err)
+		}
+	})
+}
