@@ -205,6 +205,9 @@ func hostClone(ctx context.Context, env *cmdEnv, args []string) error {
 	if fs.NArg() == 0 {
 		return errors.New("give the source VM's QEMU arguments after --")
 	}
+	if *n < 1 {
+		return fmt.Errorf("-n %d: want at least 1 clone", *n)
+	}
 	if *dir == "" {
 		*dir = filepath.Dir(*from)
 	}

@@ -121,3 +121,20 @@ func TestHostCommandErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestHostCloneBadCount checks that a clone count below 1 is refused with a
+// message before anything is created (a negative count used to panic while
+// allocating the console logs).
+func TestHostCloneBadCount(t *testing.T) {
+	for _, n := range []string{"0", "-1"} {
+		dir := t.TempDir()
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"host", "clone", "--from", filepath.Join(dir, "vm.state"), "--dir", dir, "-n", n, "--", "-S"}, &stdout, &stderr)
+		if code != 1 || !strings.Contains(stderr.String(), "-n") {
+			t.Errorf("-n %s: exit %d, stderr %q; want exit 1 and a message about -n", n, code, stderr.String())
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("-n %s: created %d files in --dir", n, len(entries))
+		}
+	}
+}
