@@ -126,9 +126,17 @@ func (d *Daemon) forksChangedWhileDown(epoch uint64, fc detect.ForkCount) (chang
 	}
 	switch {
 	case fc.Forks > saved.Forks:
-		return true, fmt.Sprintf("the kernel logged %d VM forks since boot, %d when epoch %d was published", fc.Forks, saved.Forks, epoch), true
+		return true, fmt.Sprintf("%s, %d when epoch %d was published", d.forksSinceBoot(fc.Forks), saved.Forks, epoch), true
 	case fc.Forks < saved.Forks:
-		return true, fmt.Sprintf("the kernel logged %d VM forks since boot, but %d when epoch %d was published (is the state from an earlier boot?)", fc.Forks, saved.Forks, epoch), true
+		return true, fmt.Sprintf("%s, but %d when epoch %d was published (is the state from an earlier boot?)", d.forksSinceBoot(fc.Forks), saved.Forks, epoch), true
 	}
-	return false, fmt.Sprintf("the kernel logged %d VM forks since boot, as when epoch %d was published", fc.Forks, epoch), true
+	return false, fmt.Sprintf("%s, as when epoch %d was published", d.forksSinceBoot(fc.Forks), epoch), true
+}
+
+// forksSinceBoot says what the fork count n counts, for messages.
+func (d *Daemon) forksSinceBoot(n uint64) string {
+	if _, ok := d.forks.(detect.ReseedCounter); ok {
+		return fmt.Sprintf("the kernel reseeded %d times since boot (%s)", n, d.forks.Name())
+	}
+	return fmt.Sprintf("the kernel logged %d VM forks since boot", n)
 }

@@ -30,6 +30,16 @@
 //     advances. That is the safe side: a spurious advance only makes
 //     programs reseed.
 //
+// One count overrides both rules: a count of the kernel's own reseeds
+// (detect.ReseedCounter: NetBSD's kern.entropy.epoch, which the kernel
+// advances on every VM generation change and on ordinary entropy
+// consolidations). A check in which it grew advances, whether the ID reads
+// the same or not, and it is never coalesced (below): every advance of the
+// kernel's epoch advances the published one, so that a program reseeding
+// at the advance draws from the kernel's reseeded generator. A clone whose
+// new ID is read before the kernel has reseeded therefore advances twice:
+// once for the ID, once for the kernel's reseed.
+//
 // # One change, several counts
 //
 // One clone makes every count grow once: the kernel logs a fork notice
@@ -40,7 +50,7 @@
 // different checks. Growths are therefore coalesced: after an advance, a
 // growth within CoalesceWindow (default one second) of a count that did
 // not grow for that advance is taken as the same change reported late,
-// and does not advance again. A count that grows a second time is always
+// and does not advance again (except a kernel reseed count's, above). A count that grows a second time is always
 // a new change. The limits, both rare:
 //
 //   - A late report that comes after the window advances once more: a
@@ -66,7 +76,9 @@
 // changes the kernel did not log; without that file the daemon compares
 // with Changes. When no comparison is possible it advances: a spurious
 // advance only makes programs reseed, a missed one would let two clones
-// share random state. Only the kernel's fork count reaches back to boot:
+// share random state. A kernel reseed count is compared even when the IDs
+// are the same: the kernel's reseeds while the daemon was down advance
+// once. Only the kernel's fork count reaches back to boot:
 // a VMClock count starts when the daemon does (the VMClock generation
 // counter is not kept), so a daemon that decides on VMClock alone
 // advances at every restart.
@@ -168,8 +180,9 @@ type Count struct {
 // changeCount is a detector's change count, read the same way for both
 // kinds of counter.
 type changeCount struct {
-	name string
-	read func() detect.ForkCount
+	name    string
+	read    func() detect.ForkCount
+	reseeds bool // a detect.ReseedCounter: each growth is a change
 }
 
 // changeGroup is the change the last advance stood for: which counts have
@@ -245,9 +258,10 @@ func New(cfg Config) (_ *Daemon, err error) {
 			if d.forks == nil {
 				d.forks = c
 			}
-			d.counts = append(d.counts, changeCount{c.Name(), c.ForkCount})
+			_, reseeds := c.(detect.ReseedCounter)
+			d.counts = append(d.counts, changeCount{c.Name(), c.ForkCount, reseeds})
 		case detect.ChangeCounter:
-			d.counts = append(d.counts, changeCount{c.Name(), func() detect.ForkCount { return detect.ForkCount{Forks: c.ChangeCount()} }})
+			d.counts = append(d.counts, changeCount{c.Name(), func() detect.ForkCount { return detect.ForkCount{Forks: c.ChangeCount()} }, false})
 		}
 	}
 	d.detector = append(d.detector, cfg.Detectors...)
@@ -408,6 +422,12 @@ func (d *Daemon) changedWhileDown(last state.Record, id genid.ID, fc detect.Fork
 		if id != last.ID {
 			return true, fmt.Sprintf("the ID was %s, it is %s", last.ID, id)
 		}
+		if _, ok := d.forks.(detect.ReseedCounter); ok {
+			// The kernel's reseeds count even with the same ID.
+			if changed, why, ok := d.forksChangedWhileDown(last.Epoch, fc); ok && changed {
+				return true, why
+			}
+		}
 		return false, "same ID " + id.String()
 	}
 	if d.forks != nil {
@@ -423,11 +443,11 @@ func (d *Daemon) changedWhileDown(last state.Record, id genid.ID, fc detect.Fork
 		// forks while down brought them level.
 		switch {
 		case fc.Forks > last.Changes:
-			return true, fmt.Sprintf("the kernel logged %d VM forks since boot, the state file had counted %d", fc.Forks, last.Changes)
+			return true, fmt.Sprintf("%s, the state file had counted %d", d.forksSinceBoot(fc.Forks), last.Changes)
 		case fc.Forks < last.Changes:
-			return true, fmt.Sprintf("the state file counted %d changes but the kernel logged only %d VM forks since boot (is it from an earlier boot?)", last.Changes, fc.Forks)
+			return true, fmt.Sprintf("the state file counted %d changes but %s (is it from an earlier boot?)", last.Changes, d.forksSinceBoot(fc.Forks))
 		}
-		return false, fmt.Sprintf("the kernel logged %d VM forks since boot, as counted", fc.Forks)
+		return false, fmt.Sprintf("%s, as counted", d.forksSinceBoot(fc.Forks))
 	}
 	return true, "the ID cannot be compared and there is no kernel fork count"
 }
@@ -450,7 +470,11 @@ func (d *Daemon) describe(rec state.Record, fc detect.ForkCount) string {
 		s = "ID " + rec.ID.String()
 	}
 	if d.forks != nil {
-		s += fmt.Sprintf(", %d VM fork %s in the kernel log since boot", fc.Forks, plural(fc.Forks, "notice", "notices"))
+		if _, ok := d.forks.(detect.ReseedCounter); ok {
+			s += ", " + d.forksSinceBoot(fc.Forks)
+		} else {
+			s += fmt.Sprintf(", %d VM fork %s in the kernel log since boot", fc.Forks, plural(fc.Forks, "notice", "notices"))
+		}
 		if !fc.Exact() {
 			s += " (records lost: at least that many)"
 		}
@@ -593,9 +617,16 @@ func (d *Daemon) check(batch []detect.Signal) (err error) {
 	counts := d.readCounts()
 	d.mu.Lock()
 	var grown []int
+	reseed := -1 // a kernel reseed count that grew
 	for i, c := range counts {
 		if c != d.lastCounts[i] {
 			grown = append(grown, i)
+			if reseed < 0 && d.counts[i].reseeds {
+				reseed = i
+				// Name the kernel's reseed: the signal at hand
+				// may be a poll tick that came first.
+				sig = detect.Signal{Detector: d.counts[i].name, Reason: fmt.Sprintf("the kernel reseeded (%d -> %d reseeds since boot)", d.lastCounts[i].Forks, c.Forks)}
+			}
 		}
 	}
 	d.lastForks, d.lastCounts = fc, counts
@@ -607,7 +638,7 @@ func (d *Daemon) check(batch []detect.Signal) (err error) {
 				d.cfg.Logf("%s: reading the ID works again", d.found.Name)
 				d.readBad = false
 			}
-			if rec.IDKnown() && id == rec.ID {
+			if rec.IDKnown() && id == rec.ID && reseed < 0 {
 				if sig.Detector != "poll" {
 					d.cfg.Debugf("%s: %s: same ID, nothing changed", sig.Detector, sig.Reason)
 				}
@@ -631,7 +662,7 @@ func (d *Daemon) check(batch []detect.Signal) (err error) {
 		d.cfg.Debugf("%s: %s: no change count grew, nothing changed", sig.Detector, sig.Reason)
 		return nil
 	}
-	if d.sameChange(grown) {
+	if reseed < 0 && d.sameChange(grown) {
 		d.mu.Lock()
 		d.coalesced++
 		d.mu.Unlock()

@@ -12,7 +12,8 @@
 // Some detectors also count the changes an authority recognised: the
 // kernel log counts the VM forks the kernel itself recognised since boot
 // (ForkCounter), the VMClock detector the moves of the hypervisor's
-// generation counter since it started (ChangeCounter). Those counts are
+// generation counter since it started (ChangeCounter), NetBSD's
+// kern.entropy.epoch the kernel's reseeds (ReseedCounter). Those counts are
 // the only change evidence on guests where the ID cannot be read
 // (Firecracker has no /dev/mem).
 package detect
@@ -80,6 +81,20 @@ type ChangeCounter interface {
 	// ChangeCount returns how many changes the detector has seen so far.
 	// It only grows, and is safe to call concurrently with Run.
 	ChangeCount() uint64
+}
+
+// ReseedCounter is implemented by fork counters whose count is the number
+// of times the kernel reseeded its random number generator, such as
+// NetBSD's kern.entropy.epoch: the kernel advances it on every VM
+// generation change, and also on ordinary entropy consolidations. Every
+// growth is a change by itself: the daemon advances for it even when the
+// ID reads the same, and never takes it for a change already advanced for,
+// so that a program that reseeds at the advance draws from the kernel's
+// reseeded generator (the ID can change before the kernel reseeds).
+type ReseedCounter interface {
+	ForkCounter
+	// KernelReseeds marks the counter; it does nothing.
+	KernelReseeds()
 }
 
 // ErrUnsupported is returned by constructors of detectors that do not exist

@@ -85,7 +85,9 @@ func (w *EpochWatcher) Last() (KernelEpoch, bool) { return w.last, w.primed }
 // at each, so (while ready) the count is the epoch value, carried across a
 // wrap. Every VM generation change is among these advances — acpivmgenid(4)
 // consolidates on every notification — but so are ordinary consolidations:
-// the count rises at least, not exactly, when the ID changes.
+// the count rises at least, not exactly, when the ID changes. It is
+// therefore a detect.ReseedCounter: the daemon advances its epoch at every
+// advance of the kernel's, even when the ID reads the same.
 type EpochDetector struct {
 	w        *EpochWatcher
 	interval time.Duration
@@ -121,6 +123,10 @@ func (d *EpochDetector) ForkCount() detect.ForkCount {
 	defer d.mu.Unlock()
 	return d.count
 }
+
+// KernelReseeds implements detect.ReseedCounter: every advance of the
+// kernel's epoch is a reseed.
+func (d *EpochDetector) KernelReseeds() {}
 
 // Run polls until ctx is done, signalling each movement of the kernel
 // epoch. A read error stops it.

@@ -364,7 +364,7 @@ func TestEpochDetector(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var _ detect.ForkCounter = d
+	var _ detect.ReseedCounter = d
 	if d.Name() != "kern.entropy.epoch" {
 		t.Errorf("Name = %q", d.Name())
 	}
