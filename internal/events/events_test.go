@@ -260,6 +260,48 @@ func TestListenExistingPath(t *testing.T) {
 	}
 }
 
+// TestListenDirectory checks the socket's directory: one that others can
+// write to is refused (they could swap the socket for a link to a file the
+// chmod to 0666 would then open up), unless it has the sticky bit; a
+// missing one is created 0755.
+func TestListenDirectory(t *testing.T) {
+	for _, tc := range []struct {
+		mode os.FileMode
+		ok   bool
+	}{
+		{0o755, true},
+		{0o777, false},
+		{0o775, false},
+		{0o777 | os.ModeSticky, true},
+	} {
+		dir := filepath.Join(t.TempDir(), "run")
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(dir, tc.mode); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Listen(filepath.Join(dir, "events.sock"))
+		if tc.ok != (err == nil) {
+			t.Errorf("directory mode %v: Listen error %v, want ok=%v", tc.mode, err, tc.ok)
+		}
+		if err == nil {
+			s.Close()
+		} else if !strings.Contains(err.Error(), "writable by other users") {
+			t.Errorf("directory mode %v: error %q does not say why", tc.mode, err)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "a", "b")
+	s, err := Listen(filepath.Join(dir, "events.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf("created directory: %v, %v; want mode 0755", fi.Mode(), err)
+	}
+}
+
 // fakeServer serves raw bytes to one client, to test the client against
 // hostile or broken servers.
 func fakeServer(t *testing.T, data []byte) string {
