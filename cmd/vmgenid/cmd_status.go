@@ -110,7 +110,10 @@ func buildStatus(env *cmdEnv) (statusReport, bool) {
 		} else if d.AddrErr != nil {
 			ds.PAddrError = d.AddrErr.Error()
 		}
-		if err := d.Readable(); err != nil {
+		// The BSD drivers' sysctl nodes need no address (FreeBSD's
+		// vmgenc(4) does not even say it, NetBSD's hides it from
+		// non-root): only memory reads do.
+		if err := d.Readable(); err != nil && d.Origin != "sysctl" {
 			ds.ReadError = "no usable address"
 		} else {
 			r := readID(f)
