@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/vmgenid/vmgenid"
+	"github.com/vmgenid/vmgenid/internal/source/bsdsrc"
+	"github.com/vmgenid/vmgenid/internal/sysctl"
 )
 
 func init() {
@@ -22,7 +25,7 @@ func init() {
 		usage:   "[NAME...]",
 		flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&valuesOnly, "n", false, "print values only, without \"NAME = \"")
-			fs.StringVar(&statePath, "state", statePath, "the daemon's state file, source of kern.entropy.epoch")
+			fs.StringVar(&statePath, "state", statePath, "the daemon's state file, source of kern.entropy.epoch (not on NetBSD: the kernel's own)")
 		},
 		run: func(env *cmdEnv, args []string) error {
 			return runSysctl(env, args, valuesOnly, statePath)
@@ -31,12 +34,23 @@ func init() {
 }
 
 // epochName is NetBSD's name for the entropy epoch; here its value is the
-// one the vmgenid daemon publishes.
+// one the vmgenid daemon publishes, and on NetBSD the kernel's own.
 const epochName = "kern.entropy.epoch"
 
-// epochEntry reads kern.entropy.epoch from the daemon's state file.
+// kernelHasEpoch says whether the kernel has kern.entropy.epoch itself.
+const kernelHasEpoch = runtime.GOOS == "netbsd"
+
+// epochEntry reads kern.entropy.epoch: on NetBSD the kernel's, as
+// sysctl(8) prints it; elsewhere from the daemon's state file.
 func epochEntry(statePath string) sysctlEntry {
 	return sysctlEntry{epochName, func() (string, error) {
+		if kernelHasEpoch {
+			e, err := bsdsrc.ReadKernelEpoch(sysctl.System())
+			if err != nil {
+				return "", err
+			}
+			return strconv.FormatUint(e.Value, 10), nil
+		}
 		p, err := vmgenid.Open(statePath)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -116,10 +130,10 @@ func runSysctl(env *cmdEnv, args []string, valuesOnly bool, statePath string) er
 			failed = true
 		}
 		selected = entries[:len(entries)-1]
-		// Listing everything shows the epoch only where a daemon
-		// has published one; asked for by name, its absence is an
-		// error.
-		if _, err := os.Stat(statePath); err == nil {
+		// Listing everything shows the epoch only where the kernel
+		// or a daemon has published one; asked for by name, its
+		// absence is an error.
+		if _, err := os.Stat(statePath); err == nil || kernelHasEpoch {
 			selected = append(selected, epoch)
 		}
 	}
