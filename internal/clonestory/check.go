@@ -93,6 +93,20 @@ func (r *Result) Check() []error {
 	return errs
 }
 
+// clonesafeShared reports whether two clones drew a common clonesafe value.
+func clonesafeShared(clones []Clone) bool {
+	for i := range clones {
+		for j := i + 1; j < len(clones); j++ {
+			for _, v := range clones[i].Clonesafe {
+				if slices.Contains(clones[j].Clonesafe, v) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // Delays formats the measured delays, one line per clone: from the kernel's
 // VM-fork log line (guest clock) and from QEMU's resume (host clock: "cont"
 // sent to the guest's console line read) to the daemon publishing the new
@@ -148,7 +162,11 @@ func (r *Result) Story(w io.Writer) {
 		} else {
 			fmt.Fprintf(w, "  plain math/rand: differs between clones (unexpected: they should be identical copies).\n")
 		}
-		fmt.Fprintf(w, "  clonesafe: different in every clone — each reseeded when the epoch moved.\n")
+		if clonesafeShared(r.Clones) {
+			fmt.Fprintf(w, "  clonesafe: repeated output across clones — see the failed checks below.\n")
+		} else {
+			fmt.Fprintf(w, "  clonesafe: different in every clone — each reseeded when the epoch moved.\n")
+		}
 	}
 	fmt.Fprintf(w, "\nDelays until the epoch moved (fork line: guest clock; QEMU resume: host clock):\n")
 	for _, l := range r.Delays() {

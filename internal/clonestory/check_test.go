@@ -79,4 +79,18 @@ func TestStory(t *testing.T) {
 	if !strings.Contains(b.String(), "FAILED") {
 		t.Errorf("story of a failing result does not say so:\n%s", b.String())
 	}
+
+	// The verdict on clonesafe follows the numbers, not the script.
+	r = goodResult()
+	r.Clones[1].Clonesafe = append([]uint64(nil), r.Clones[0].Clonesafe...)
+	b.Reset()
+	r.Story(&b)
+	if strings.Contains(b.String(), "different in every clone") || !strings.Contains(b.String(), "repeated output across clones") {
+		t.Errorf("story of clones that drew the same clonesafe numbers claims otherwise:\n%s", b.String())
+	}
+	b.Reset()
+	goodResult().Story(&b)
+	if !strings.Contains(b.String(), "clonesafe: different in every clone") {
+		t.Errorf("story of a good result lacks the clonesafe verdict:\n%s", b.String())
+	}
 }
