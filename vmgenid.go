@@ -12,12 +12,6 @@ import (
 // ID is a VM generation ID: 16 bytes in guest-memory order.
 type ID = genid.ID
 
-// DefaultStatePath is where the daemon publishes the state file.
-const DefaultStatePath = "/run/vmgenid/state"
-
-// DefaultSocketPath is where the daemon serves change events.
-const DefaultSocketPath = "/run/vmgenid/events.sock"
-
 // ErrNoState is wrapped by errors that mean no valid state is published:
 // the state file is missing (no daemon has run since boot), unreadable,
 // or holds no epoch yet.

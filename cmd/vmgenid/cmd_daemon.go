@@ -8,15 +8,19 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/vmgenid/vmgenid"
 	"github.com/vmgenid/vmgenid/acpi"
 	"github.com/vmgenid/vmgenid/internal/daemon"
 	"github.com/vmgenid/vmgenid/internal/detect"
 	"github.com/vmgenid/vmgenid/internal/source"
+	"github.com/vmgenid/vmgenid/internal/source/bsdsrc"
+	"github.com/vmgenid/vmgenid/internal/sysctl"
 	"github.com/vmgenid/vmgenid/internal/vmclock"
 )
 
@@ -35,8 +39,8 @@ type daemonOptions struct {
 
 func init() {
 	o := daemonOptions{
-		statePath:  "/run/vmgenid/state",
-		socketPath: "/run/vmgenid/events.sock",
+		statePath:  vmgenid.DefaultStatePath,
+		socketPath: vmgenid.DefaultSocketPath,
 		poll:       detect.DefaultPollInterval,
 		kmsg:       detect.DefaultKmsgPath,
 		gpe:        "auto",
@@ -50,7 +54,7 @@ func init() {
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&o.statePath, "state", o.statePath, "state file to publish")
 			fs.StringVar(&o.socketPath, "socket", o.socketPath, "events socket (empty: none)")
-			fs.DurationVar(&o.poll, "poll", o.poll, "how often to read the ID, and to poll interrupt counters (0: never)")
+			fs.DurationVar(&o.poll, "poll", o.poll, "how often to read the ID, and to poll interrupt counters and NetBSD's kern.entropy.epoch (0: never)")
 			fs.StringVar(&o.kmsg, "kmsg", o.kmsg, "kernel log to follow for VM fork notices (empty: none)")
 			fs.StringVar(&o.gpe, "gpe", o.gpe, "GPE number whose counter to poll (hex like 0x05 or decimal), \"auto\" to find the handler in the AML, \"off\"")
 			fs.BoolVar(&o.ged, "ged", o.ged, "poll the ACPI:Ged interrupt counts (Firecracker) when no GPE handler is found")
@@ -118,7 +122,15 @@ func runDaemon(ctx context.Context, env *cmdEnv, o daemonOptions) error {
 	if d := vmclockDetector(o, logf, debugf); d != nil {
 		dets = append(dets, d)
 	}
-	// Detectors that other files register (BSD kernel epochs, …).
+	// NetBSD: kern.entropy.epoch, polled (every advance is a change);
+	// FreeBSD: devd's VMGenerationCounter notifications, which need no
+	// poll.
+	bsdDets, notes := bsdsrc.Detectors(runtime.GOOS, sysctl.System(), o.poll, bsdsrc.DefaultDevdSocket)
+	for _, n := range notes {
+		logf("%v", n)
+	}
+	dets = append(dets, bsdDets...)
+	// Detectors that other files register.
 	plat, problems := detect.Platforms(detect.PlatformOptions{Interval: o.poll, Logf: logf})
 	for _, p := range problems {
 		logf("%v", p)

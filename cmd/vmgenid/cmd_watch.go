@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vmgenid/vmgenid"
 	"github.com/vmgenid/vmgenid/internal/events"
 )
 
@@ -25,7 +26,7 @@ type watchOptions struct {
 }
 
 func init() {
-	o := watchOptions{socketPath: "/run/vmgenid/events.sock"}
+	o := watchOptions{socketPath: vmgenid.DefaultSocketPath}
 	register(&command{
 		name:    "watch",
 		summary: "print each entropy-epoch change the daemon announces, or run a command for each",
