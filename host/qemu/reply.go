@@ -24,6 +24,7 @@ type CommandError struct {
 	Desc  string // QEMU's human-readable description
 }
 
+// Error gives QEMU's error class and description.
 func (e *CommandError) Error() string {
 	if e.Class == "" {
 		return "QEMU error: " + e.Desc

@@ -149,6 +149,7 @@ type ShortPageError struct {
 	Need int // bytes needed
 }
 
+// Error says how many bytes there were and how many the structure needs.
 func (e *ShortPageError) Error() string {
 	return fmt.Sprintf("vmclock page too short: %d bytes, the structure needs %d", e.Len, e.Need)
 }
@@ -158,6 +159,7 @@ type MagicError struct {
 	Got uint32
 }
 
+// Error names the magic found and the one expected.
 func (e *MagicError) Error() string {
 	return fmt.Sprintf("vmclock page has bad magic at offset %d: %#08x (%q), want %#08x (\"VCLK\")",
 		OffMagic, e.Got, printableLE32(e.Got), Magic)
@@ -171,6 +173,7 @@ type SizeError struct {
 	Reason string // "larger than the mapping", "smaller than the structure"
 }
 
+// Error gives the size field and why it does not fit.
 func (e *SizeError) Error() string {
 	return fmt.Sprintf("vmclock size field at offset %d is %d (%#x): %s of %d bytes",
 		OffSize, e.Size, e.Size, e.Reason, e.Mapped)
@@ -182,6 +185,7 @@ type VersionError struct {
 	Version uint16
 }
 
+// Error names the version found and the one supported.
 func (e *VersionError) Error() string {
 	return fmt.Sprintf("vmclock version at offset %d is %d: only version %d is supported",
 		OffVersion, e.Version, Version)
@@ -194,6 +198,7 @@ type SeqlockError struct {
 	LastSeq  uint32 // seq_count seen last
 }
 
+// Error says how many attempts were made and whether seq_count stayed odd.
 func (e *SeqlockError) Error() string {
 	state := "kept changing"
 	if e.LastSeq&1 != 0 {
