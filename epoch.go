@@ -49,14 +49,21 @@ func setMapping(m *state.Mapping) {
 // 64-bit load from shared memory, with no system call and no lock (about
 // a nanosecond). It is safe for concurrent use.
 //
-// Guarantees: a value other than 0 was published by the daemon; two calls
-// that return the same value saw no generation change between their
-// publications, and a change published before a call began is seen by
-// it. Compare with the epoch seen at your last reseed for equality; do not
-// order epochs (they wrap from all ones minus one to 1).
+// Guarantees: a value other than 0 was published by the daemon (or, on
+// NetBSD, by the kernel, see below); two calls that return the same value
+// saw no generation change between their publications, and a change
+// published before a call began is seen by it. Compare with the epoch seen
+// at your last reseed for equality; do not order epochs (they wrap from all
+// ones minus one to 1).
 //
 // While the file is missing or invalid, Epoch returns 0 and tries to map it
-// again at most every 100 ms; calls in between only read the clock. Once
+// again at most every 100 ms; calls in between only read the clock. On
+// NetBSD it returns the kernel's own kern.entropy.epoch instead of 0 (one
+// sysctl call; 0 until the kernel has consolidated full entropy once),
+// with bit 62 set so that it never equals an epoch a daemon publishes:
+// the switch to a daemon's epoch is seen as a change. The kernel's epoch
+// also advances on ordinary entropy consolidations, so it advances more
+// often than the daemon's; every VM generation change advances it. Once
 // mapped, the mapping follows the daemon across restarts (the daemon
 // updates the same file in place). If the file is deleted and re-created
 // nonetheless, Epoch keeps the old mapping until Current or Watch notices
@@ -71,12 +78,21 @@ func Epoch() uint64 {
 	return epochSlow()
 }
 
+// noStateEpoch is what Epoch returns while no state file is mapped: the
+// kernel's own epoch on NetBSD (epoch_netbsd.go), 0 elsewhere. Tests
+// replace it.
+var noStateEpoch = osEpoch
+
 // epochSlow maps the state file, at most once per mapRetryInterval. It
 // also runs when the mapped file holds epoch 0, which a daemon never
 // publishes.
 func epochSlow() uint64 {
 	if !mapMu.TryLock() {
-		return 0 // another goroutine is mapping right now
+		// Another goroutine is mapping right now.
+		if defaultMapping.Load() == nil {
+			return noStateEpoch()
+		}
+		return 0
 	}
 	defer mapMu.Unlock()
 	if m := defaultMapping.Load(); m != nil {
@@ -84,12 +100,12 @@ func epochSlow() uint64 {
 	}
 	now := time.Now()
 	if now.Before(nextMapTry) {
-		return 0
+		return noStateEpoch()
 	}
 	m, err := state.Map(statePath)
 	if err != nil {
 		nextMapTry = now.Add(mapRetryInterval)
-		return 0
+		return noStateEpoch()
 	}
 	setMapping(m)
 	return m.Epoch()

@@ -174,3 +174,36 @@ func rawSysctl(mib []int32, old *byte, oldlen *uintptr, new *byte, newlen uintpt
 	}
 	return nil
 }
+
+// Leaf is a variable whose name was resolved once, for callers that read
+// it often: resolving a name costs a system call per level.
+type Leaf struct {
+	name string
+	mib  []int32
+}
+
+// Lookup resolves name, which must be a variable rather than a node
+// (NetBSD only).
+func Lookup(name string) (Leaf, error) {
+	mib, kind, err := resolve(name)
+	if err != nil {
+		return Leaf{}, &Error{Op: "read", Name: name, Err: err}
+	}
+	if kind == ctlTypeNode {
+		return Leaf{}, &Error{Op: "read", Name: name, Err: syscall.EISDIR}
+	}
+	return Leaf{name: name, mib: mib}, nil
+}
+
+// Read copies the variable's value into buf in one system call and
+// returns its length; a value longer than buf is an error (ENOMEM).
+func (l Leaf) Read(buf []byte) (int, error) {
+	if len(buf) == 0 {
+		return 0, &Error{Op: "read", Name: l.name, Err: syscall.ENOMEM}
+	}
+	n := uintptr(len(buf))
+	if err := rawSysctl(l.mib, &buf[0], &n, nil, 0); err != nil {
+		return 0, &Error{Op: "read", Name: l.name, Err: err}
+	}
+	return int(n), nil
+}
