@@ -1,6 +1,7 @@
 package clonestory
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -92,5 +93,19 @@ func TestStory(t *testing.T) {
 	goodResult().Story(&b)
 	if !strings.Contains(b.String(), "clonesafe: different in every clone") {
 		t.Errorf("story of a good result lacks the clonesafe verdict:\n%s", b.String())
+	}
+}
+
+// TestRunRefusesCloneCount checks that a clone count Check cannot judge (or
+// names cannot label) is refused before anything boots: the context is
+// already cancelled, so any other error means Run went on to prepare a guest.
+func TestRunRefusesCloneCount(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, n := range []int{-1, 1, MaxClones + 1} {
+		_, err := Run(ctx, Options{Clones: n, WorkDir: t.TempDir()})
+		if err == nil || !strings.Contains(err.Error(), "clones: want 2 to") {
+			t.Errorf("Clones %d: err = %v, want a refusal of the count", n, err)
+		}
 	}
 }

@@ -24,7 +24,7 @@ import (
 
 // Options configure Run.
 type Options struct {
-	Clones   int       // number of clones; 2 when 0
+	Clones   int       // number of clones, 2 to MaxClones; 2 when 0
 	CacheDir string    // kernel cache; guest.CacheDir() when empty
 	WorkDir  string    // scratch space: binaries, initramfs, sockets, the saved VM (required)
 	Progress io.Writer // one line per step; nil discards
@@ -81,6 +81,9 @@ type Result struct {
 	Total     time.Duration
 }
 
+// MaxClones is the most clones Run restores: they are named A to Z.
+const MaxClones = 26
+
 // Timeouts for each phase; generous for TCG on busy 2-core machines.
 const (
 	bootTimeout   = 120 * time.Second
@@ -95,6 +98,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	began := time.Now()
 	if opts.Clones == 0 {
 		opts.Clones = 2
+	}
+	if opts.Clones < 2 || opts.Clones > MaxClones {
+		// Checked before the guest boots: Check needs two clones to
+		// compare, and the clones are named by one letter.
+		return nil, fmt.Errorf("clonestory: %d clones: want 2 to %d", opts.Clones, MaxClones)
 	}
 	if opts.WorkDir == "" {
 		return nil, errors.New("clonestory: no work directory")
