@@ -7,8 +7,12 @@ import (
 	"syscall"
 )
 
+// setProcessGroup starts QEMU in a process group of its own and, where the
+// kernel can, makes it die with this process.
 func setProcessGroup(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	attr := &syscall.SysProcAttr{Setpgid: true}
+	setParentDeathSignal(attr)
+	cmd.SysProcAttr = attr
 }
 
 // killGroup sends SIGKILL to QEMU's process group (QEMU leads it), which also
