@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,16 +28,34 @@ var kernelPackages = []string{"linux-image-6.12-amd64", "linux-image-amd64"}
 
 // CacheDir returns where downloaded kernels are kept: $VMGENID_CACHE, else
 // $XDG_CACHE_HOME/vmgenid, else ~/.cache/vmgenid, else (no home) a folder
-// in the temporary directory.
+// of the caller's own in the temporary directory.
 func CacheDir() (string, error) {
 	if d := os.Getenv("VMGENID_CACHE"); d != "" {
 		return d, nil
 	}
 	d, err := os.UserCacheDir()
-	if err != nil { // no $HOME (some CI runners): a shared temporary place
-		return filepath.Join(os.TempDir(), "vmgenid-cache"), nil
+	if err != nil { // no $HOME (some CI runners)
+		return privateTempDir(filepath.Join(os.TempDir(), fmt.Sprintf("vmgenid-cache-%d", os.Getuid())))
 	}
 	return filepath.Join(d, "vmgenid"), nil
+}
+
+// privateTempDir creates dir with mode 0700, or accepts it if it exists as
+// a real directory of the caller's that nobody else can write to. The
+// temporary directory is shared: another user could otherwise plant a
+// kernel there for the guest to boot.
+func privateTempDir(dir string) (string, error) {
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("kernel cache %s: %w", dir, err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return "", fmt.Errorf("kernel cache %s: %w", dir, err)
+	}
+	if !fi.IsDir() || fi.Mode().Perm()&0o022 != 0 || !ownedByCaller(fi) {
+		return "", fmt.Errorf("kernel cache %s: not a directory of this user's that only it can write to (%v); set VMGENID_CACHE", dir, fi.Mode())
+	}
+	return dir, nil
 }
 
 // Kernel returns the path of a Debian kernel (vmlinuz) for the test guest,

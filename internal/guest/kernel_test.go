@@ -58,3 +58,34 @@ func TestPrefixWriter(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+func TestPrivateTempDir(t *testing.T) {
+	base := t.TempDir()
+	mine := filepath.Join(base, "mine")
+	if d, err := privateTempDir(mine); d != mine || err != nil {
+		t.Fatalf("privateTempDir(new) = %q, %v", d, err)
+	}
+	if fi, err := os.Stat(mine); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("new cache dir mode = %v, %v; want 0700", fi.Mode(), err)
+	}
+	if _, err := privateTempDir(mine); err != nil {
+		t.Errorf("privateTempDir(existing own) = %v", err)
+	}
+	open := filepath.Join(base, "open")
+	if err := os.Mkdir(open, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := privateTempDir(open); err == nil {
+		t.Error("a world-writable cache dir was accepted")
+	}
+	link := filepath.Join(base, "link")
+	if err := os.Symlink(mine, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := privateTempDir(link); err == nil {
+		t.Error("a symlink was accepted as the cache dir")
+	}
+}
