@@ -146,5 +146,3 @@ func hasPrefix(oid, prefix []int32) bool {
 	}
 	return true
 }
-
-

@@ -128,7 +128,6 @@ func queryNodes(mib []int32) ([]unix.Sysctlnode, error) {
 	return nil, syscall.ENOMEM
 }
 
-
 func nodeName(n *unix.Sysctlnode) string {
 	var b strings.Builder
 	for _, c := range n.Name {
@@ -139,7 +138,6 @@ func nodeName(n *unix.Sysctlnode) string {
 	}
 	return b.String()
 }
-
 
 // Leaf is a variable whose name was resolved once, for callers that read
 // it often: resolving a name costs a system call per level.
