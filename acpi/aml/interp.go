@@ -756,36 +756,16 @@ func (in *interp) eval1(t *term, f *frame) (Object, error) {
 			return nil, err
 		}
 		return r, in.store(r, t.args[2], f)
-	case opToInteger:
+	case opToInteger, opToBuffer, opToHexString, opToDecString:
 		v, err := in.eval(t.args[0], f)
 		if err != nil {
 			return nil, err
 		}
-		i, err := in.toInt(v)
+		r, err := in.convert(t.op, v)
 		if err != nil {
 			return nil, err
 		}
-		return Integer(i), in.store(Integer(i), t.args[1], f)
-	case opToBuffer:
-		v, err := in.eval(t.args[0], f)
-		if err != nil {
-			return nil, err
-		}
-		b, err := in.toBuffer(v)
-		if err != nil {
-			return nil, err
-		}
-		return b, in.store(b, t.args[1], f)
-	case opToHexString, opToDecString:
-		v, err := in.eval(t.args[0], f)
-		if err != nil {
-			return nil, err
-		}
-		s, err := in.toText(v, t.op == opToHexString)
-		if err != nil {
-			return nil, err
-		}
-		return s, in.store(s, t.args[1], f)
+		return r, in.store(r, t.args[1], f)
 	case opToString:
 		v, err := in.eval(t.args[0], f)
 		if err != nil {
@@ -1114,6 +1094,20 @@ func (in *interp) toBuffer(o Object) (Buffer, error) {
 		return b, nil
 	}
 	return nil, fmt.Errorf("a %s where a Buffer is needed", typeName(o))
+}
+
+// convert applies the conversion operator op (ToInteger, ToBuffer,
+// ToHexString, ToDecimalString) to o.
+func (in *interp) convert(op uint16, o Object) (Object, error) {
+	switch op {
+	case opToInteger:
+		i, err := in.toInt(o)
+		return Integer(i), err
+	case opToBuffer:
+		return in.toBuffer(o)
+	default:
+		return in.toText(o, op == opToHexString)
+	}
 }
 
 func (in *interp) toText(o Object, hex bool) (String, error) {
