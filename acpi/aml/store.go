@@ -1,0 +1,163 @@
+package aml
+
+import (
+	"errors"
+	"fmt"
+)
+
+// store writes v to a Target or SuperName.
+func (in *interp) store(v Object, target *term, f *frame) error {
+	switch target.op {
+	case opNullTarget, opDebug:
+		return nil
+	case opLocal:
+		f.locals[target.val] = v
+		return nil
+	case opArg:
+		if r, ok := f.args[target.val].(*localRef); ok {
+			*r.slot = v
+			return nil
+		}
+		f.args[target.val] = v
+		return nil
+	case opNameRef:
+		n := followAlias(in.ns, in.ns.resolve(f.scope, target.name))
+		if n == nil {
+			return fmt.Errorf("%w: store to %s", ErrNotFound, target.name)
+		}
+		return in.storeNode(v, n)
+	}
+	r, err := in.eval(target, f)
+	if err != nil {
+		return err
+	}
+	return in.storeRef(v, r)
+}
+
+func (in *interp) storeRef(v Object, r Object) error {
+	switch ref := r.(type) {
+	case *elemRef:
+		if ref.i >= len(ref.pkg.Elements) {
+			return errors.New("package element reference out of range")
+		}
+		ref.pkg.Elements[ref.i] = v
+		return nil
+	case *byteRef:
+		if ref.ro {
+			return errors.New("cannot store into a String character")
+		}
+		b, err := in.toInt(v)
+		if err != nil {
+			return err
+		}
+		ref.buf[ref.i] = byte(b)
+		return nil
+	case *localRef:
+		*ref.slot = v
+		return nil
+	case *Reference:
+		if ref.Node == nil {
+			return fmt.Errorf("%w: store through unresolved reference %s", ErrNotFound, ref.Path)
+		}
+		return in.storeNode(v, ref.Node)
+	}
+	return fmt.Errorf("cannot store to a %s", typeName(r))
+}
+
+func (in *interp) storeNode(v Object, n *Node) error {
+	switch n.kind {
+	case KindName:
+		v, err := in.deref(v)
+		if err != nil {
+			return err
+		}
+		// A Name keeps its type, as in ACPICA: the value is converted.
+		switch old := n.value.(type) {
+		case Integer:
+			i, err := in.toInt(v)
+			if err != nil {
+				return fmt.Errorf("storing to %s: %w", n.Path(), err)
+			}
+			n.value = Integer(i)
+			return nil
+		case String:
+			if _, isPkg := v.(*Package); !isPkg {
+				s, err := in.toText(v, true)
+				if err != nil {
+					return fmt.Errorf("storing to %s: %w", n.Path(), err)
+				}
+				n.value = s
+				return nil
+			}
+		case Buffer:
+			// Copied into the buffer as it is: zero-filled or truncated.
+			if _, isPkg := v.(*Package); !isPkg {
+				b, err := in.toBuffer(v)
+				if err != nil {
+					return fmt.Errorf("storing to %s: %w", n.Path(), err)
+				}
+				nb := make(Buffer, len(old))
+				copy(nb, b)
+				n.value = nb
+				return nil
+			}
+		case *Package:
+			if _, isPkg := v.(*Package); !isPkg {
+				return fmt.Errorf("cannot store a %s to %s, a Package", typeName(v), n.Path())
+			}
+		}
+		c, err := in.copyObject(v, 0)
+		if err != nil {
+			return err
+		}
+		n.value = c
+		return nil
+	case KindBufferField:
+		return in.writeBufferField(n, v)
+	case KindField:
+		return fmt.Errorf("%w: writing field %s (this evaluator never writes to operation regions)", ErrUnsupported, n.Path())
+	}
+	return fmt.Errorf("cannot store to %s, a %s", n.Path(), n.kind)
+}
+
+// copyObject copies packages and buffers so a stored value does not alias
+// its source. Each element copied is a step, so shared or cyclic packages
+// cannot make the copy explode.
+func (in *interp) copyObject(o Object, depth int) (Object, error) {
+	switch v := o.(type) {
+	case Buffer:
+		if err := in.work(len(v)); err != nil {
+			return nil, err
+		}
+		return append(Buffer(nil), v...), nil
+	case *Package:
+		if depth > maxObjectDepth {
+			return nil, fmt.Errorf("%w: packages nested deeper than %d (or cyclic)", ErrTooLarge, maxObjectDepth)
+		}
+		out := &Package{Elements: make([]Object, len(v.Elements))}
+		for i, e := range v.Elements {
+			if err := in.step(); err != nil {
+				return nil, err
+			}
+			c, err := in.copyObject(e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out.Elements[i] = c
+		}
+		return out, nil
+	}
+	return o, nil
+}
+
+// storeOp runs Store and CopyObject.
+func (in *interp) storeOp(t *term, f *frame) (Object, error) {
+	v, err := in.eval(t.args[0], f)
+	if err != nil {
+		return nil, err
+	}
+	if v, err = in.derefArg(v); err != nil {
+		return nil, err
+	}
+	return v, in.store(v, t.args[1], f)
+}
