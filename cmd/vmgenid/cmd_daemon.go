@@ -130,12 +130,6 @@ func runDaemon(ctx context.Context, env *cmdEnv, o daemonOptions) error {
 		logf("%v", n)
 	}
 	dets = append(dets, bsdDets...)
-	// Detectors that other files register.
-	plat, problems := detect.Platforms(detect.PlatformOptions{Interval: o.poll, Logf: logf})
-	for _, p := range problems {
-		logf("%v", p)
-	}
-	dets = append(dets, plat...)
 
 	d, err := daemon.New(daemon.Config{
 		StatePath:    o.statePath,
@@ -186,7 +180,7 @@ func vmclockDetector(o daemonOptions, logf, debugf func(string, ...any)) detect.
 		return nil
 	}
 	c.Close()
-	return detect.Adapt(&vmclock.Detector{Path: path, Interval: o.poll, Logf: logf})
+	return &vmclock.Detector{Path: path, Interval: o.poll, Logf: logf}
 }
 
 // counterDetectors returns the interrupt-counter detectors: the GPE whose
@@ -240,7 +234,7 @@ func findGPE(tablesDir string, srcs []source.Source) (int, string) {
 	}
 	path := ""
 	for _, f := range found {
-		if f.Source.Kind() == "acpi" && strings.HasPrefix(f.Device.Path, `\`) {
+		if _, ok := f.Source.(*source.ACPI); ok && strings.HasPrefix(f.Device.Path, `\`) {
 			path = f.Device.Path
 			break
 		}

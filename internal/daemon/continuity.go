@@ -6,8 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-
-	"github.com/vmgenid/vmgenid/internal/detect"
 )
 
 // forksRecord is what a restarted daemon needs beyond the state file when
@@ -89,16 +87,17 @@ func writeForks(path string, r forksRecord) error {
 	return nil
 }
 
-// saveForks records the fork count the published epoch accounts for,
-// when it differs from what was saved last. Call it only after the epoch
-// that accounts for d.lastForks has been published: saving first would
-// let a crash hide a change.
-func (d *Daemon) saveForks() {
-	if d.forks == nil {
+// saveKernelCount records the kernel count the published epoch accounts
+// for, when it differs from what was saved last. Call it only after the
+// epoch that accounts for the last observed count has been published:
+// saving first would let a crash hide a change.
+func (d *Daemon) saveKernelCount() {
+	if d.kernel < 0 {
 		return
 	}
 	d.mu.Lock()
-	r := forksRecord{Epoch: d.rec.Epoch, Forks: d.lastForks.Forks, Lost: d.lastForks.Lost}
+	kc := d.kernelCount(d.lastCounts)
+	r := forksRecord{Epoch: d.rec.Epoch, Forks: kc.N, Lost: kc.Lost}
 	d.mu.Unlock()
 	if d.savedForks != nil && *d.savedForks == r {
 		return
@@ -114,29 +113,15 @@ func (d *Daemon) saveForks() {
 	d.savedForks = &r
 }
 
-// forksChangedWhileDown compares the kernel's fork count now with the one
-// saved with the published record, when there is one for that record.
-func (d *Daemon) forksChangedWhileDown(epoch uint64, fc detect.ForkCount) (changed bool, why string, ok bool) {
-	saved, ok, err := readForks(ForksPath(d.cfg.StatePath))
+// readSaved reads the kernel count saved with the published record, for
+// the restart rule; nil when there is none or it cannot be read.
+func (d *Daemon) readSaved() *Saved {
+	r, ok, err := readForks(ForksPath(d.cfg.StatePath))
 	if err != nil {
 		d.cfg.Logf("%v", err)
 	}
-	if !ok || saved.Epoch != epoch {
-		return false, "", false
+	if !ok {
+		return nil
 	}
-	switch {
-	case fc.Forks > saved.Forks:
-		return true, fmt.Sprintf("%s, %d when epoch %d was published", d.forksSinceBoot(fc.Forks), saved.Forks, epoch), true
-	case fc.Forks < saved.Forks:
-		return true, fmt.Sprintf("%s, but %d when epoch %d was published (is the state from an earlier boot?)", d.forksSinceBoot(fc.Forks), saved.Forks, epoch), true
-	}
-	return false, fmt.Sprintf("%s, as when epoch %d was published", d.forksSinceBoot(fc.Forks), epoch), true
-}
-
-// forksSinceBoot says what the fork count n counts, for messages.
-func (d *Daemon) forksSinceBoot(n uint64) string {
-	if _, ok := d.forks.(detect.ReseedCounter); ok {
-		return fmt.Sprintf("the kernel reseeded %d times since boot (%s)", n, d.forks.Name())
-	}
-	return fmt.Sprintf("the kernel logged %d VM forks since boot", n)
+	return &Saved{Epoch: r.Epoch, N: r.Forks}
 }

@@ -20,7 +20,7 @@ import (
 // (the test calls Check).
 type fakeCount struct {
 	name string
-	fork bool // a ForkCounter (counts since boot) rather than a ChangeCounter
+	kind detect.CountKind // zero: detect.Changes
 	n    atomic.Uint64
 	lost atomic.Uint64
 }
@@ -31,21 +31,21 @@ func (c *fakeCount) Run(ctx context.Context, _ func(detect.Signal)) error {
 	return nil
 }
 
-type fakeForkCounter struct{ *fakeCount }
-
-func (c fakeForkCounter) ForkCount() detect.ForkCount {
-	return detect.ForkCount{Forks: c.n.Load(), Lost: c.lost.Load()}
+func (c *fakeCount) Count() detect.Count {
+	k := c.kind
+	if k == 0 {
+		k = detect.Changes
+	}
+	return detect.Count{Kind: k, N: c.n.Load(), Lost: c.lost.Load()}
 }
 
-type fakeChangeCounter struct{ *fakeCount }
+// idleDetector never signals and counts nothing.
+type idleDetector struct{}
 
-func (c fakeChangeCounter) ChangeCount() uint64 { return c.n.Load() }
-
-func (c *fakeCount) detector() detect.Detector {
-	if c.fork {
-		return fakeForkCounter{c}
-	}
-	return fakeChangeCounter{c}
+func (idleDetector) Name() string { return "idle" }
+func (idleDetector) Run(ctx context.Context, _ func(detect.Signal)) error {
+	<-ctx.Done()
+	return nil
 }
 
 // fakeClock is a Config.Now the test moves.
@@ -69,7 +69,7 @@ func (c *fakeClock) add(d time.Duration) {
 // The counts decide without the ID, one change one advance: steps run in
 // order on one daemon, each moving counts and the clock, then one check.
 func TestCountsDecideOncePerChange(t *testing.T) {
-	kmsg := &fakeCount{name: "kmsg", fork: true}
+	kmsg := &fakeCount{name: "kmsg", kind: detect.KernelForks}
 	clock := &fakeCount{name: "vmclock"}
 	steps := []struct {
 		what          string
@@ -97,7 +97,7 @@ func TestCountsDecideOncePerChange(t *testing.T) {
 	log := &logBuf{}
 	cfg := f.config(0, &recordingMixer{}, log)
 	cfg.Sources = []source.Source{source.NewACPI(tablesDir, filepath.Join(t.TempDir(), "no-such-mem"))}
-	cfg.Detectors = []detect.Detector{kmsg.detector(), clock.detector()}
+	cfg.Detectors = []detect.Detector{kmsg, clock}
 	cfg.Now = now.Now
 	d, err := New(cfg)
 	if err != nil {
@@ -122,7 +122,7 @@ func TestCountsDecideOncePerChange(t *testing.T) {
 		if st.Record.Changes != st.Record.Epoch-1 || st.Record.IDKnown() {
 			t.Errorf("%s: record %+v, want changes = epoch-1, ID unknown", s.what, st.Record)
 		}
-		want := []Count{{"kmsg", detect.ForkCount{Forks: s.kmsg, Lost: s.kmsgLost}}, {"vmclock", detect.ForkCount{Forks: s.vmclock}}}
+		want := []Count{{"kmsg", detect.Count{Kind: detect.KernelForks, N: s.kmsg, Lost: s.kmsgLost}}, {"vmclock", detect.Count{Kind: detect.Changes, N: s.vmclock}}}
 		if len(st.Counts) != 2 || st.Counts[0] != want[0] || st.Counts[1] != want[1] {
 			t.Errorf("%s: Status.Counts %+v, want %+v", s.what, st.Counts, want)
 		}
@@ -132,12 +132,12 @@ func TestCountsDecideOncePerChange(t *testing.T) {
 // A negative CoalesceWindow turns coalescing off: every check in which a
 // count grew advances.
 func TestCoalesceWindowOff(t *testing.T) {
-	kmsg := &fakeCount{name: "kmsg", fork: true}
+	kmsg := &fakeCount{name: "kmsg", kind: detect.KernelForks}
 	clock := &fakeCount{name: "vmclock"}
 	f := newFixture(t, testID(1))
 	cfg := f.config(0, &recordingMixer{}, &logBuf{})
 	cfg.Sources = nil
-	cfg.Detectors = []detect.Detector{kmsg.detector(), clock.detector()}
+	cfg.Detectors = []detect.Detector{kmsg, clock}
 	cfg.CoalesceWindow = -1
 	d, err := New(cfg)
 	if err != nil {
@@ -217,7 +217,7 @@ func TestVMClockAndKmsgWithoutID(t *testing.T) {
 			Logf: func(string, ...any) { once.Do(func() { close(watching) }) }}
 		cfg := f.config(0, &recordingMixer{}, log)
 		cfg.Sources = []source.Source{source.NewACPI(tablesDir, filepath.Join(t.TempDir(), "no-such-mem"))}
-		cfg.Detectors = []detect.Detector{k, detect.Adapt(vc)}
+		cfg.Detectors = []detect.Detector{k, vc}
 		cfg.Now = now.Now
 		r := start(t, cfg)
 		select {
@@ -237,7 +237,7 @@ func TestVMClockAndKmsgWithoutID(t *testing.T) {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			st := r.d.Status()
-			if len(st.Counts) == 2 && st.Counts[0].Count.Forks == forks && st.Counts[1].Count.Forks == vmclockChanges {
+			if len(st.Counts) == 2 && st.Counts[0].Count.N == forks && st.Counts[1].Count.N == vmclockChanges {
 				break
 			}
 			if time.Now().After(deadline) {
@@ -282,7 +282,7 @@ func TestVMClockAndKmsgWithoutID(t *testing.T) {
 	if st := r.d.Status(); st.Coalesced != 2 {
 		t.Errorf("%d growths coalesced, want 2", st.Coalesced)
 	}
-	if n := vc.ChangeCount(); n != 3 {
+	if n := vc.Count().N; n != 3 {
 		t.Errorf("VMClock detector counted %d changes, want 3", n)
 	}
 	r.stop(t)
@@ -329,15 +329,16 @@ func TestVMClockAndKmsgWithoutID(t *testing.T) {
 	}
 }
 
-// The saved fork count is used only for the record it was saved with, and
-// a damaged file is ignored with a message, never trusted.
+// The saved fork count is read back as written, and a damaged file is
+// ignored with a message, never trusted. (Which saved count counts for
+// which record is the Decider's restart rule: decide_test.go.)
 func TestForksFile(t *testing.T) {
 	dir := t.TempDir()
 	statePath := filepath.Join(dir, "state")
 	log := &logBuf{}
 	d := &Daemon{cfg: Config{StatePath: statePath, Logf: log.logf}}
-	if _, _, ok := d.forksChangedWhileDown(3, detect.ForkCount{Forks: 2}); ok {
-		t.Error("no file, yet a verdict")
+	if s := d.readSaved(); s != nil {
+		t.Errorf("no file, yet a saved count %+v", *s)
 	}
 	if err := writeForks(ForksPath(statePath), forksRecord{Epoch: 3, Forks: 2}); err != nil {
 		t.Fatal(err)
@@ -345,26 +346,13 @@ func TestForksFile(t *testing.T) {
 	if fi, err := os.Stat(ForksPath(statePath)); err != nil || fi.Mode().Perm() != 0o644 {
 		t.Errorf("forks file: %v, %v; want mode 0644", fi, err)
 	}
-	tests := []struct {
-		epoch       uint64
-		forks       uint64
-		ok, changed bool
-	}{
-		{3, 2, true, false},
-		{3, 3, true, true},
-		{3, 1, true, true},
-		{4, 2, false, false}, // another record's count
-	}
-	for _, tt := range tests {
-		changed, why, ok := d.forksChangedWhileDown(tt.epoch, detect.ForkCount{Forks: tt.forks})
-		if ok != tt.ok || changed != tt.changed {
-			t.Errorf("epoch %d, %d forks: changed %v, ok %v (%s); want %v, %v", tt.epoch, tt.forks, changed, ok, why, tt.changed, tt.ok)
-		}
+	if s := d.readSaved(); s == nil || *s != (Saved{Epoch: 3, N: 2}) {
+		t.Errorf("readSaved = %v, want epoch 3, 2 forks", s)
 	}
 	for _, bad := range []string{"", "{", `{"epoch":"x"}`, strings.Repeat(" ", maxForksFile+1)} {
 		os.WriteFile(ForksPath(statePath), []byte(bad), 0o644)
-		if _, _, ok := d.forksChangedWhileDown(3, detect.ForkCount{Forks: 2}); ok {
-			t.Errorf("forks file %.20q trusted", bad)
+		if s := d.readSaved(); s != nil {
+			t.Errorf("forks file %.20q trusted: %+v", bad, *s)
 		}
 	}
 	if !strings.Contains(log.String(), ForksPath(statePath)) {

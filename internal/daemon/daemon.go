@@ -19,8 +19,9 @@
 //     the change counts decide: counts of changes that something
 //     authoritative recognised, kept by the detectors that can. The
 //     kernel log counts the kernel's own VM fork notices since boot
-//     (detect.ForkCounter); the VMClock detector counts the moves of the
-//     hypervisor's VM generation counter (detect.ChangeCounter). The
+//     (detect.KernelForks); the VMClock detector counts the moves of the
+//     hypervisor's VM generation counter since it started
+//     (detect.Changes). The
 //     epoch advances once per check in which any count (or a count of
 //     lost log records, which might have hidden a notice) has grown, so a
 //     guest with VMClock but no vmgenid device advances on the VMClock
@@ -31,7 +32,7 @@
 //     programs reseed.
 //
 // One count overrides both rules: a count of the kernel's own reseeds
-// (detect.ReseedCounter: NetBSD's kern.entropy.epoch, which the kernel
+// (detect.KernelReseeds: NetBSD's kern.entropy.epoch, which the kernel
 // advances on every VM generation change and on ordinary entropy
 // consolidations). A check in which it grew advances, whether the ID reads
 // the same or not, and it is never coalesced (below): every advance of the
@@ -50,8 +51,8 @@
 // different checks. Growths are therefore coalesced: after an advance, a
 // growth within CoalesceWindow (default one second) of a count that did
 // not grow for that advance is taken as the same change reported late,
-// and does not advance again (except a kernel reseed count's, above). A count that grows a second time is always
-// a new change. The limits, both rare:
+// and does not advance again (except a kernel reseed count's, above). A
+// count that grows a second time is always a new change. The limits, both rare:
 //
 //   - A late report that comes after the window advances once more: a
 //     spurious advance, the safe side.
@@ -82,12 +83,20 @@
 // a VMClock count starts when the daemon does (the VMClock generation
 // counter is not kept), so a daemon that decides on VMClock alone
 // advances at every restart.
+//
+// # Who does what
+//
+// The rules above are the Decider's (decide.go), a pure function of what
+// a check observed; the Daemon (this file) does the lifecycle and the
+// I/O around it: finding the device, reading the ID and the counts,
+// mixing into the kernel's pool, publishing, broadcasting and logging.
 package daemon
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -111,9 +120,9 @@ type Config struct {
 	Sources []source.Source
 	// Detectors say "maybe changed". The daemon adds a poll when the ID
 	// is readable and PollInterval is positive. Those that are a
-	// detect.ForkCounter or a detect.ChangeCounter are the change counts;
-	// the first ForkCounter is also the fork count since boot (see the
-	// package doc). The daemon runs them and owns them from New on.
+	// detect.Counter are the change counts; the first whose count reaches
+	// back to boot is also the kernel's count (see the package doc). The
+	// daemon runs them and owns them from New on.
 	Detectors []detect.Detector
 	// CoalesceWindow is how long after an advance a growth of another
 	// change count is taken as the same change (see the package doc); 0
@@ -159,8 +168,9 @@ type Status struct {
 	Record state.Record
 	Device string // "acpivmgenid0"; empty when the ID is not readable
 	IDMode bool   // the ID is readable and decides
-	// Forks is the kernel's fork count since boot as of the last check.
-	Forks detect.ForkCount
+	// Kernel is the kernel's count since boot (forks or reseeds) as of
+	// the last check; zero Kind when there is none.
+	Kernel detect.Count
 	// Counts are the change counts as of the last check, in detector
 	// order.
 	Counts  []Count
@@ -170,28 +180,10 @@ type Status struct {
 	Coalesced uint64
 }
 
-// Count is one change count: the detector's name and its count (a
-// detect.ChangeCounter's count is in Forks, with Lost zero).
+// Count is one change count: the detector's name and its count.
 type Count struct {
 	Name  string
-	Count detect.ForkCount
-}
-
-// changeCount is a detector's change count, read the same way for both
-// kinds of counter.
-type changeCount struct {
-	name    string
-	read    func() detect.ForkCount
-	reseeds bool // a detect.ReseedCounter: each growth is a change
-}
-
-// changeGroup is the change the last advance stood for: which counts have
-// grown for it, and when it was first seen (see "One change, several
-// counts" in the package doc).
-type changeGroup struct {
-	start time.Time
-	epoch uint64
-	grown []bool // by index in Daemon.counts; nil: no group
+	Count detect.Count
 }
 
 // Daemon is a running vmgenid daemon.
@@ -199,8 +191,8 @@ type Daemon struct {
 	cfg    Config
 	writer *state.Writer
 	server *events.Server
-	forks  detect.ForkCounter // nil without one
-	counts []changeCount      // the change counts, forks among them
+	counts []detect.Counter // the change counts
+	kernel int              // index in counts of the kernel's count; -1 without one
 
 	// The device read; zero found when none is readable.
 	found    source.Found
@@ -209,8 +201,8 @@ type Daemon struct {
 	detector []detect.Detector
 
 	signals chan detect.Signal
-	checkMu sync.Mutex  // one check at a time
-	group   changeGroup // guarded by checkMu
+	checkMu sync.Mutex // one check at a time
+	decider *Decider   // guarded by checkMu
 
 	// The fork count saved with the published record (continuity.go);
 	// guarded by checkMu once Run runs.
@@ -219,8 +211,7 @@ type Daemon struct {
 
 	mu         sync.Mutex // guards the fields below (Status reads them)
 	rec        state.Record
-	lastForks  detect.ForkCount
-	lastCounts []detect.ForkCount // by index in counts
+	lastCounts []detect.Count // by index in counts
 	checks     uint64
 	dropped    uint64
 	coalesced  uint64
@@ -243,27 +234,20 @@ func New(cfg Config) (_ *Daemon, err error) {
 	if cfg.Mixer == nil {
 		cfg.Mixer = OSMixer()
 	}
-	if cfg.CoalesceWindow == 0 {
-		cfg.CoalesceWindow = DefaultCoalesceWindow
-	}
-	d := &Daemon{cfg: cfg, signals: make(chan detect.Signal, 64)}
+	d := &Daemon{cfg: cfg, signals: make(chan detect.Signal, 64), kernel: -1}
 	defer func() {
 		if err != nil {
 			d.closeAll()
 		}
 	}()
+	var countNames []string
 	for _, det := range cfg.Detectors {
-		switch c := det.(type) {
-		case detect.ForkCounter:
-			if d.forks == nil {
-				d.forks = c
-			}
-			_, reseeds := c.(detect.ReseedCounter)
-			d.counts = append(d.counts, changeCount{c.Name(), c.ForkCount, reseeds})
-		case detect.ChangeCounter:
-			d.counts = append(d.counts, changeCount{c.Name(), func() detect.ForkCount { return detect.ForkCount{Forks: c.ChangeCount()} }, false})
+		if c, ok := det.(detect.Counter); ok {
+			d.counts = append(d.counts, c)
+			countNames = append(countNames, c.Name())
 		}
 	}
+	d.decider = NewDecider(countNames, cfg.CoalesceWindow)
 	d.detector = append(d.detector, cfg.Detectors...)
 
 	w, err := state.Create(cfg.StatePath)
@@ -273,6 +257,8 @@ func New(cfg Config) (_ *Daemon, err error) {
 	d.writer = w
 
 	id, readErr := d.findDevice()
+	obs := d.observe(id, readErr)
+	d.kernel = kernelIndex(obs.Counts)
 	if readErr == nil {
 		d.idMode = true
 		cfg.Logf("%s: reading the ID at %#x (%s); it decides what is a change", d.found.Name, d.found.Device.PAddr, source.Describe(d.found.Source))
@@ -293,13 +279,13 @@ func New(cfg Config) (_ *Daemon, err error) {
 		if len(d.counts) == 0 {
 			cfg.Logf("warning: cannot read the VM generation ID (%v) and there is no change count (kernel fork notices, VMClock): changes cannot be decided; every signal from %s will advance the epoch", readErr, names(d.detector))
 		} else {
-			cfg.Logf("cannot read the VM generation ID (%v): running on the change counts of %s alone (ID unknown)", readErr, countNames(d.counts))
+			cfg.Logf("cannot read the VM generation ID (%v): running on the change counts of %s alone (ID unknown)", readErr, strings.Join(countNames, ", "))
 		}
 	}
-	if err := d.start(id); err != nil {
+	if err := d.start(obs); err != nil {
 		return nil, err
 	}
-	d.saveForks()
+	d.saveKernelCount()
 	if cfg.SocketPath != "" {
 		s, err := events.Listen(cfg.SocketPath)
 		if err != nil {
@@ -311,34 +297,29 @@ func New(cfg Config) (_ *Daemon, err error) {
 }
 
 func names(ds []detect.Detector) string {
-	s := ""
-	for i, d := range ds {
-		if i > 0 {
-			s += ", "
-		}
-		s += d.Name()
+	var s []string
+	for _, d := range ds {
+		s = append(s, d.Name())
 	}
-	return s
+	return strings.Join(s, ", ")
 }
 
-func countNames(cs []changeCount) string {
-	s := ""
-	for i, c := range cs {
-		if i > 0 {
-			s += ", "
-		}
-		s += c.name
-	}
-	return s
-}
-
-// readCounts reads every change count.
-func (d *Daemon) readCounts() []detect.ForkCount {
-	out := make([]detect.ForkCount, len(d.counts))
+// observe reads every change count and records what a check saw. id and
+// readErr are the ID read (or why not), read first.
+func (d *Daemon) observe(id genid.ID, readErr error) Observation {
+	o := Observation{Now: d.cfg.Now(), ID: id, IDErr: readErr, Counts: make([]detect.Count, len(d.counts))}
 	for i, c := range d.counts {
-		out[i] = c.read()
+		o.Counts[i] = c.Count()
 	}
-	return out
+	return o
+}
+
+// kernelCount returns the kernel's count among counts, or zero.
+func (d *Daemon) kernelCount(counts []detect.Count) detect.Count {
+	if d.kernel < 0 {
+		return detect.Count{}
+	}
+	return counts[d.kernel]
 }
 
 // findDevice returns the ID of the first device whose ID can be read, and
@@ -376,80 +357,45 @@ func (d *Daemon) readID() (genid.ID, error) {
 
 // start publishes the first record: a fresh epoch 1, or the published
 // record continued, advanced once if a change may have happened while no
-// daemon ran.
-func (d *Daemon) start(id genid.ID) error {
-	var fc detect.ForkCount
-	if d.forks != nil {
-		fc = d.forks.ForkCount()
-	}
+// daemon ran (the Decider's restart rule).
+func (d *Daemon) start(o Observation) error {
+	kc := d.kernelCount(o.Counts)
 	last, ok := d.writer.Last()
-	d.lastForks = fc
-	d.lastCounts = d.readCounts()
+	ok = ok && state.ValidEpoch(last.Epoch)
+	d.lastCounts = o.Counts
 	if d.idMode {
 		// Zero credit, so mixing at every start costs nothing and covers
 		// a change that happened before the daemon first ran.
-		if err := d.cfg.Mixer.Mix(id[:]); err != nil {
+		if err := d.cfg.Mixer.Mix(o.ID[:]); err != nil {
 			d.cfg.Logf("cannot mix the ID into the kernel's pool: %v", err)
 		}
 	}
-	if !ok || !state.ValidEpoch(last.Epoch) {
-		rec := state.Record{Epoch: state.NextEpoch(0), Changes: fc.Forks}
-		d.setID(&rec, id)
+	var saved *Saved
+	if ok && d.kernel >= 0 {
+		saved = d.readSaved()
+	}
+	dec := d.decider.Start(o, last, ok, saved)
+	switch {
+	case dec.Why.Rule == RuleFresh:
+		rec := state.Record{Epoch: state.NextEpoch(0), Changes: kc.N}
+		d.setID(&rec, o.ID)
 		if err := d.publish(rec); err != nil {
 			return err
 		}
-		d.cfg.Logf("epoch %d: starting (%s)", rec.Epoch, d.describe(rec, fc))
+		d.cfg.Logf("epoch %d: starting (%s)", rec.Epoch, d.describe(rec, kc))
 		return nil
-	}
-	changed, why := d.changedWhileDown(last, id, fc)
-	if changed {
-		d.cfg.Logf("a change may have happened while no daemon ran: %s", why)
-		return d.advance(last, id, d.idMode, detect.Signal{Detector: "restart", Reason: "changed while no daemon ran: " + why}, nil)
+	case dec.Advance:
+		d.cfg.Logf("a change may have happened while no daemon ran: %s", dec.Why)
+		return d.advance(last, o, dec.IDKnown, "changed while no daemon ran: "+dec.Why.String())
 	}
 	rec := last
-	rec.Changes = max(last.Changes, fc.Forks)
-	d.setID(&rec, id)
+	rec.Changes = max(last.Changes, kc.N)
+	d.setID(&rec, o.ID)
 	if err := d.publish(rec); err != nil {
 		return err
 	}
-	d.cfg.Logf("epoch %d: continuing, nothing changed while no daemon ran (%s)", rec.Epoch, why)
+	d.cfg.Logf("epoch %d: continuing, nothing changed while no daemon ran (%s)", rec.Epoch, dec.Why)
 	return nil
-}
-
-// changedWhileDown applies the restart rule of the package doc.
-func (d *Daemon) changedWhileDown(last state.Record, id genid.ID, fc detect.ForkCount) (bool, string) {
-	if d.idMode && last.IDKnown() {
-		if id != last.ID {
-			return true, fmt.Sprintf("the ID was %s, it is %s", last.ID, id)
-		}
-		if _, ok := d.forks.(detect.ReseedCounter); ok {
-			// The kernel's reseeds count even with the same ID.
-			if changed, why, ok := d.forksChangedWhileDown(last.Epoch, fc); ok && changed {
-				return true, why
-			}
-		}
-		return false, "same ID " + id.String()
-	}
-	if d.forks != nil {
-		if !fc.Exact() {
-			return true, "kernel log records were lost, so a VM fork notice may be hidden"
-		}
-		if changed, why, ok := d.forksChangedWhileDown(last.Epoch, fc); ok {
-			return changed, why
-		}
-		// No fork count saved with this record (a daemon that could not
-		// write it): the change count is the best guess; it errs towards
-		// advancing, except when it ran ahead of the kernel's count and
-		// forks while down brought them level.
-		switch {
-		case fc.Forks > last.Changes:
-			return true, fmt.Sprintf("%s, the state file had counted %d", d.forksSinceBoot(fc.Forks), last.Changes)
-		case fc.Forks < last.Changes:
-			return true, fmt.Sprintf("the state file counted %d changes but %s (is it from an earlier boot?)", last.Changes, d.forksSinceBoot(fc.Forks))
-		}
-		return false, fmt.Sprintf("%s, as counted", d.forksSinceBoot(fc.Forks))
-	}
-	return true, "the ID cannot be compared and there is no kernel fork count"
 }
 
 func (d *Daemon) setID(rec *state.Record, id genid.ID) {
@@ -464,18 +410,18 @@ func (d *Daemon) setID(rec *state.Record, id genid.ID) {
 	}
 }
 
-func (d *Daemon) describe(rec state.Record, fc detect.ForkCount) string {
+func (d *Daemon) describe(rec state.Record, kc detect.Count) string {
 	s := "ID unknown"
 	if rec.IDKnown() {
 		s = "ID " + rec.ID.String()
 	}
-	if d.forks != nil {
-		if _, ok := d.forks.(detect.ReseedCounter); ok {
-			s += ", " + d.forksSinceBoot(fc.Forks)
+	if d.kernel >= 0 {
+		if kc.Kind == detect.KernelReseeds {
+			s += ", " + sinceBoot(kc.Kind, d.counts[d.kernel].Name(), kc.N)
 		} else {
-			s += fmt.Sprintf(", %d VM fork %s in the kernel log since boot", fc.Forks, plural(fc.Forks, "notice", "notices"))
+			s += fmt.Sprintf(", %d VM fork %s in the kernel log since boot", kc.N, plural(kc.N, "notice", "notices"))
 		}
-		if !fc.Exact() {
+		if !kc.Exact() {
 			s += " (records lost: at least that many)"
 		}
 	}
@@ -580,134 +526,82 @@ func (d *Daemon) notify(s detect.Signal) {
 // Check runs one check now, as if a detector had signalled. Tests and
 // callers with their own triggers use it; Run does the same for signals.
 func (d *Daemon) Check(reason string) error {
-	return d.check([]detect.Signal{{Detector: "manual", Reason: reason}})
+	return d.check([]detect.Signal{{Reason: reason}})
 }
 
-// check decides whether the signals in batch stand for a change, by the
-// rule of the package doc, and advances if so.
+// check reads the ID and the counts, asks the Decider whether the signals
+// in batch stand for a change, and advances if so.
 func (d *Daemon) check(batch []detect.Signal) (err error) {
 	d.checkMu.Lock()
 	defer d.checkMu.Unlock()
-	// A check that moved the fork count without advancing (a late fork
-	// notice for a change already advanced for) saves it too; one whose
-	// publish failed must not.
+	// A check that moved the kernel's count without advancing (a late
+	// fork notice for a change already advanced for) saves it too; one
+	// whose publish failed must not.
 	defer func() {
 		if err == nil {
-			d.saveForks()
+			d.saveKernelCount()
 		}
 	}()
 	d.mu.Lock()
 	d.checks++
 	rec := d.rec
 	d.mu.Unlock()
-	// Name the most informative signal: a kernel event over a poll tick.
+	// Name the most informative signal: a kernel event over a tick.
 	sig := batch[0]
 	for _, s := range batch {
-		if s.Detector != "poll" && (sig.Detector == "poll" || (s.KernelTime != 0 && sig.KernelTime == 0)) {
+		if !s.Tick && (sig.Tick || (s.KernelTime != 0 && sig.KernelTime == 0)) {
 			sig = s
 		}
 	}
-	// The counts are read, and their baselines moved, at every check,
-	// also when the ID decides: a fallback to the counts after a failed
-	// read compares with the last check, not with older news.
-	var fc detect.ForkCount
-	if d.forks != nil {
-		fc = d.forks.ForkCount()
-	}
-	counts := d.readCounts()
-	d.mu.Lock()
-	var grown []int
-	reseed := -1 // a kernel reseed count that grew
-	for i, c := range counts {
-		if c != d.lastCounts[i] {
-			grown = append(grown, i)
-			if reseed < 0 && d.counts[i].reseeds {
-				reseed = i
-				// Name the kernel's reseed: the signal at hand
-				// may be a poll tick that came first.
-				sig = detect.Signal{Detector: d.counts[i].name, Reason: fmt.Sprintf("the kernel reseeded (%d -> %d reseeds since boot)", d.lastCounts[i].Forks, c.Forks)}
-			}
-		}
-	}
-	d.lastForks, d.lastCounts = fc, counts
-	d.mu.Unlock()
+	var id genid.ID
+	readErr := errNoDevice
 	if d.idMode {
-		id, err := d.readID()
-		if err == nil {
-			if d.readBad {
-				d.cfg.Logf("%s: reading the ID works again", d.found.Name)
-				d.readBad = false
-			}
-			if rec.IDKnown() && id == rec.ID && reseed < 0 {
-				if sig.Detector != "poll" {
-					d.cfg.Debugf("%s: %s: same ID, nothing changed", sig.Detector, sig.Reason)
-				}
-				return nil
-			}
-			return d.advance(rec, id, true, sig, grown)
-		}
-		if !d.readBad {
-			d.cfg.Logf("%s: cannot read the ID (%v); deciding on the change counts until it can", d.found.Name, err)
+		id, readErr = d.readID()
+		switch {
+		case readErr == nil && d.readBad:
+			d.cfg.Logf("%s: reading the ID works again", d.found.Name)
+			d.readBad = false
+		case readErr != nil && !d.readBad:
+			d.cfg.Logf("%s: cannot read the ID (%v); deciding on the change counts until it can", d.found.Name, readErr)
 			d.readBad = true
 		}
 	}
-	if len(d.counts) == 0 {
-		if d.idMode {
-			return nil // nothing to decide on; the next good read will
+	o := d.observe(id, readErr)
+	d.mu.Lock()
+	d.lastCounts = o.Counts
+	d.mu.Unlock()
+	dec := d.decider.Check(o, rec)
+	if !dec.Advance {
+		if dec.Why.Rule == RuleSameChange {
+			d.mu.Lock()
+			d.coalesced++
+			d.mu.Unlock()
 		}
-		// No ID, no count: every signal may be a change.
-		return d.advance(rec, genid.ID{}, false, sig, nil)
-	}
-	if len(grown) == 0 {
-		d.cfg.Debugf("%s: %s: no change count grew, nothing changed", sig.Detector, sig.Reason)
+		if !sig.Tick {
+			d.cfg.Debugf("%s: %s: %s", sig.Detector, sig.Reason, dec.Why)
+		}
 		return nil
 	}
-	if reseed < 0 && d.sameChange(grown) {
-		d.mu.Lock()
-		d.coalesced++
-		d.mu.Unlock()
-		d.cfg.Debugf("%s: %s: the same change as epoch %d, reported late by %s", sig.Detector, sig.Reason, d.group.epoch, countNames(pick(d.counts, grown)))
-		return nil
+	via := sig.Reason
+	switch {
+	case dec.Why.Rule == RuleKernelReseeded:
+		// Name the kernel's reseed: the signal at hand may be a tick
+		// that came first.
+		via = dec.Why.Count + ": " + dec.Why.String()
+	case sig.Detector != "":
+		via = sig.Detector + ": " + sig.Reason
 	}
-	return d.advance(rec, genid.ID{}, false, sig, grown)
+	return d.advance(rec, o, dec.IDKnown, via)
 }
 
-// sameChange reports whether counts that grew stand for the change the
-// last advance stood for, reported late: the window has not passed and
-// none of them grew for that change already. If so it adds them to it.
-func (d *Daemon) sameChange(grown []int) bool {
-	g := &d.group
-	if g.grown == nil || d.cfg.CoalesceWindow < 0 {
-		return false
-	}
-	if age := d.cfg.Now().Sub(g.start); age < 0 || age > d.cfg.CoalesceWindow {
-		return false
-	}
-	for _, i := range grown {
-		if g.grown[i] {
-			return false
-		}
-	}
-	for _, i := range grown {
-		g.grown[i] = true
-	}
-	return true
-}
+// errNoDevice is the observation's read error when no device was found.
+var errNoDevice = errors.New("no readable device")
 
-func pick(cs []changeCount, idx []int) []changeCount {
-	out := make([]changeCount, 0, len(idx))
-	for _, i := range idx {
-		out = append(out, cs[i])
-	}
-	return out
-}
-
-// advance moves to the next epoch with the new ID (or none), counts the
-// change, publishes and notifies. grown are the change counts that grew
-// for this change (indexes in d.counts); when there are any, they open a
-// new change group (the package doc). The caller holds checkMu, or runs
-// before Run.
-func (d *Daemon) advance(rec state.Record, id genid.ID, known bool, sig detect.Signal, grown []int) error {
+// advance moves to the next epoch with the observed ID (when known) or
+// none, counts the change, publishes and notifies; via says why, for the
+// event and the log. The caller holds checkMu, or runs before Run.
+func (d *Daemon) advance(rec state.Record, o Observation, known bool, via string) error {
+	id := o.ID
 	if known {
 		if err := d.cfg.Mixer.Mix(id[:]); err != nil {
 			d.cfg.Logf("cannot mix the ID into the kernel's pool: %v", err)
@@ -718,21 +612,10 @@ func (d *Daemon) advance(rec state.Record, id genid.ID, known bool, sig detect.S
 			d.cfg.Logf("cannot ask the kernel to reseed: %v", err)
 		}
 	}
-	var fc detect.ForkCount
-	if d.forks != nil {
-		fc = d.forks.ForkCount()
-	}
-	now := d.cfg.Now()
+	now := o.Now
 	rec.Epoch = state.NextEpoch(rec.Epoch)
-	rec.Changes = max(rec.Changes+1, fc.Forks)
+	rec.Changes = max(rec.Changes+1, d.kernelCount(o.Counts).N)
 	rec.LastChange = now.UnixNano()
-	if grown != nil {
-		g := changeGroup{start: now, epoch: rec.Epoch, grown: make([]bool, len(d.counts))}
-		for _, i := range grown {
-			g.grown[i] = true
-		}
-		d.group = g
-	}
 	if known {
 		rec.Flags |= state.FlagIDKnown
 		rec.ID = id
@@ -745,13 +628,9 @@ func (d *Daemon) advance(rec state.Record, id genid.ID, known bool, sig detect.S
 	if err := d.publish(rec); err != nil {
 		return err
 	}
-	via := sig.Reason
-	if sig.Detector != "" && sig.Detector != "manual" {
-		via = sig.Detector + ": " + sig.Reason
-	}
 	// Subscribers first: the log line can take a while (a serial
 	// console), and the check's caller saves the fork count after this
-	// returns (saveForks: a file write), so neither delays the event.
+	// returns (saveKernelCount: a file write), so neither delays the event.
 	if d.server != nil {
 		ev := events.Event{Epoch: rec.Epoch, IDKnown: known, Reason: via, Time: now}
 		if known {
@@ -773,9 +652,9 @@ func (d *Daemon) advance(rec state.Record, id genid.ID, known bool, sig detect.S
 func (d *Daemon) Status() Status {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	st := Status{Record: d.rec, IDMode: d.idMode, Forks: d.lastForks, Checks: d.checks, Dropped: d.dropped, Coalesced: d.coalesced}
+	st := Status{Record: d.rec, IDMode: d.idMode, Kernel: d.kernelCount(d.lastCounts), Checks: d.checks, Dropped: d.dropped, Coalesced: d.coalesced}
 	for i, c := range d.counts {
-		st.Counts = append(st.Counts, Count{Name: c.name, Count: d.lastCounts[i]})
+		st.Counts = append(st.Counts, Count{Name: c.Name(), Count: d.lastCounts[i]})
 	}
 	if d.idMode {
 		st.Device = d.found.Name

@@ -584,7 +584,7 @@ func TestSeveralDetectorsOneChange(t *testing.T) {
 	os.WriteFile(gpe, []byte("1 EN enabled unmasked\n"), 0o644)
 	w.WriteString(kmsgLine(1, forkLine) + "\n")
 	waitEpoch(t, m, 2)
-	for k.ForkCount().Forks != 1 {
+	for k.Count().N != 1 {
 		time.Sleep(time.Millisecond)
 	}
 	time.Sleep(30 * time.Millisecond)
@@ -710,7 +710,7 @@ func TestEventBeforeLogLine(t *testing.T) {
 	}
 	cfg := f.config(0, &recordingMixer{}, &logBuf{})
 	cfg.Logf = logf
-	cfg.Detectors = []detect.Detector{&fakeCount{name: "idle"}} // no poll: only Check triggers
+	cfg.Detectors = []detect.Detector{idleDetector{}} // no poll: only Check triggers
 	r := start(t, cfg)
 	client := dialEvents(t, r, f.socketPath)
 	go func() {

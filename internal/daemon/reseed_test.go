@@ -13,14 +13,6 @@ import (
 	"github.com/vmgenid/vmgenid/internal/sysctl"
 )
 
-// fakeReseedCounter is a fakeCount standing for the kernel's reseeds
-// (NetBSD's kern.entropy.epoch).
-type fakeReseedCounter struct{ fakeForkCounter }
-
-func (fakeReseedCounter) KernelReseeds() {}
-
-var _ detect.ReseedCounter = fakeReseedCounter{}
-
 // Every growth of the kernel's reseed count advances, with the ID read or
 // not, and is never coalesced; the other counts keep one change, one
 // advance. Steps run in order on one daemon, each then one check.
@@ -60,15 +52,15 @@ func TestReseedCountAlwaysAdvances(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, testID(1))
-			reseeds := &fakeCount{name: "kern.entropy.epoch", fork: true}
-			kmsg := &fakeCount{name: "kmsg", fork: true}
+			reseeds := &fakeCount{name: "kern.entropy.epoch", kind: detect.KernelReseeds}
+			kmsg := &fakeCount{name: "kmsg", kind: detect.KernelForks}
 			now := &fakeClock{now: time.Unix(1_800_000_000, 0)}
 			log := &logBuf{}
 			cfg := f.config(0, &recordingMixer{}, log)
 			if !tt.readable {
 				cfg.Sources = []source.Source{source.NewACPI(tablesDir, filepath.Join(t.TempDir(), "no-such-mem"))}
 			}
-			cfg.Detectors = []detect.Detector{fakeReseedCounter{fakeForkCounter{reseeds}}, kmsg.detector()}
+			cfg.Detectors = []detect.Detector{reseeds, kmsg}
 			cfg.Now = now.Now
 			d, err := New(cfg)
 			if err != nil {
@@ -109,13 +101,13 @@ func TestReseedCountAlwaysAdvances(t *testing.T) {
 // no daemon ran, and continues otherwise.
 func TestReseedWhileDown(t *testing.T) {
 	f := newFixture(t, testID(1))
-	reseeds := &fakeCount{name: "kern.entropy.epoch", fork: true}
+	reseeds := &fakeCount{name: "kern.entropy.epoch", kind: detect.KernelReseeds}
 	reseeds.n.Store(5)
 	log := &logBuf{}
 	open := func() *Daemon {
 		t.Helper()
 		cfg := f.config(0, &recordingMixer{}, log)
-		cfg.Detectors = []detect.Detector{fakeReseedCounter{fakeForkCounter{reseeds}}}
+		cfg.Detectors = []detect.Detector{reseeds}
 		d, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -179,7 +171,7 @@ func TestKernelEpochIsAChange(t *testing.T) {
 	if rec, _ := m.Read(); rec.Epoch != 3 || rec.ID != testID(2) {
 		t.Errorf("after a consolidation and a clone: %+v, want epoch 3 with the new ID", rec)
 	}
-	if st := r.d.Status(); st.Forks.Forks != 9 || st.Record.ID != testID(2) {
+	if st := r.d.Status(); st.Kernel.N != 9 || st.Record.ID != testID(2) {
 		t.Errorf("Status %+v, want 9 kernel reseeds and the new ID", st)
 	}
 }

@@ -11,24 +11,24 @@ import (
 	"time"
 )
 
-// Counter polls an interrupt counter the kernel keeps and signals when it
-// moves: /sys/firmware/acpi/interrupts/gpeXX for the GPE that notifies the
+// InterruptCounter polls an interrupt counter the kernel keeps and signals
+// when it moves: /sys/firmware/acpi/interrupts/gpeXX for the GPE that notifies the
 // device (QEMU: GPE 0x05), or the "ACPI:Ged" lines of /proc/interrupts for
 // the Generic Event Device that does (Firecracker). Reading a counter costs
 // far less than reading the ID through /dev/mem, and it is the cheap poll
 // where the ID cannot be read; a counter also moves for spurious
 // notifications (or, for a shared GED, for other devices), which the
 // daemon's check sorts out.
-type Counter struct {
+type InterruptCounter struct {
 	name     string
 	interval time.Duration
 	read     func() (uint64, error)
 	last     uint64
 }
 
-// NewGPECounter returns a Counter for GPE number gpe under dir (normally
+// NewGPECounter returns an InterruptCounter for GPE number gpe under dir (normally
 // DefaultGPEDir). It fails if the counter cannot be read now.
-func NewGPECounter(dir string, gpe int, interval time.Duration) (*Counter, error) {
+func NewGPECounter(dir string, gpe int, interval time.Duration) (*InterruptCounter, error) {
 	if gpe < 0 || gpe > 0xff {
 		return nil, fmt.Errorf("detect: GPE number %#x out of range 0..0xff", gpe)
 	}
@@ -48,10 +48,10 @@ func NewGPECounter(dir string, gpe int, interval time.Duration) (*Counter, error
 	return newCounter(strings.ToLower(name), interval, read)
 }
 
-// NewGEDCounter returns a Counter over the "ACPI:Ged" lines of
+// NewGEDCounter returns an InterruptCounter over the "ACPI:Ged" lines of
 // interruptsPath (normally /proc/interrupts): the sum of all their counts.
 // It fails if there is no such line.
-func NewGEDCounter(interruptsPath string, interval time.Duration) (*Counter, error) {
+func NewGEDCounter(interruptsPath string, interval time.Duration) (*InterruptCounter, error) {
 	read := func() (uint64, error) {
 		b, err := os.ReadFile(interruptsPath)
 		if err != nil {
@@ -69,7 +69,7 @@ func NewGEDCounter(interruptsPath string, interval time.Duration) (*Counter, err
 	return newCounter("ged", interval, read)
 }
 
-func newCounter(name string, interval time.Duration, read func() (uint64, error)) (*Counter, error) {
+func newCounter(name string, interval time.Duration, read func() (uint64, error)) (*InterruptCounter, error) {
 	if interval <= 0 {
 		return nil, fmt.Errorf("detect: %s: poll interval %v: must be positive", name, interval)
 	}
@@ -77,7 +77,7 @@ func newCounter(name string, interval time.Duration, read func() (uint64, error)
 	if err != nil {
 		return nil, err
 	}
-	return &Counter{name: name, interval: interval, read: read, last: n}, nil
+	return &InterruptCounter{name: name, interval: interval, read: read, last: n}, nil
 }
 
 // DefaultGPEDir is where Linux shows the ACPI GPE counters.
@@ -87,11 +87,11 @@ const DefaultGPEDir = "/sys/firmware/acpi/interrupts"
 const DefaultInterruptsPath = "/proc/interrupts"
 
 // Name returns "gpeXX" or "ged".
-func (c *Counter) Name() string { return c.name }
+func (c *InterruptCounter) Name() string { return c.name }
 
 // Run polls the counter until ctx is done, signalling each change. A read
 // error stops it.
-func (c *Counter) Run(ctx context.Context, notify func(Signal)) error {
+func (c *InterruptCounter) Run(ctx context.Context, notify func(Signal)) error {
 	t := time.NewTicker(c.interval)
 	defer t.Stop()
 	for {

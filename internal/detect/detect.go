@@ -9,11 +9,11 @@
 // and several may fire for the same change: the daemon's check, not the
 // detector, decides whether anything changed.
 //
-// Some detectors also count the changes an authority recognised: the
-// kernel log counts the VM forks the kernel itself recognised since boot
-// (ForkCounter), the VMClock detector the moves of the hypervisor's
-// generation counter since it started (ChangeCounter), NetBSD's
-// kern.entropy.epoch the kernel's reseeds (ReseedCounter). Those counts are
+// Some detectors also count the changes an authority recognised (Counter):
+// the kernel log counts the VM forks the kernel itself recognised since
+// boot (KernelForks), the VMClock detector the moves of the hypervisor's
+// generation counter since it started (Changes), NetBSD's
+// kern.entropy.epoch the kernel's reseeds (KernelReseeds). Those counts are
 // the only change evidence on guests where the ID cannot be read
 // (Firecracker has no /dev/mem).
 package detect
@@ -21,6 +21,7 @@ package detect
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -44,57 +45,77 @@ type Signal struct {
 	// KernelTime is when the kernel recorded the event, as time since
 	// boot (the kmsg timestamp); zero when the detector has no such time.
 	KernelTime time.Duration
+	// Tick marks a periodic tick: it carries no evidence of its own, it
+	// only makes the daemon look.
+	Tick bool
 }
 
-// ForkCount is a count of the VM forks the kernel recognised since boot.
-type ForkCount struct {
-	// Forks is the number of fork notices seen since boot.
-	Forks uint64
+// CountKind says what a Counter's count counts. The daemon's rules (its
+// package doc) differ by kind, so the kind is part of the count.
+type CountKind uint8
+
+const (
+	// KernelForks counts the VM forks the kernel itself recognised since
+	// boot (it compared the old and new IDs): the kernel log's fork
+	// notices. The count rises exactly when the ID changed, and reaches
+	// back to boot, so it also tells a restarted daemon what happened
+	// while it was down.
+	KernelForks CountKind = iota + 1
+	// Changes counts the changes something authoritative recognised since
+	// the detector started, such as the moves of a VMClock page's VM
+	// generation counter (the hypervisor moves it at every snapshot
+	// restore). It says nothing about changes before the start.
+	Changes
+	// KernelReseeds counts the times the kernel reseeded its random number
+	// generator since boot, such as NetBSD's kern.entropy.epoch: the
+	// kernel advances it on every VM generation change and also on
+	// ordinary entropy consolidations. Every growth is a change by itself:
+	// the daemon advances for it even when the ID reads the same, so that
+	// a program that reseeds at the advance draws from the kernel's
+	// reseeded generator.
+	KernelReseeds
+)
+
+// SinceBoot reports whether the count reaches back to boot (and so
+// survives a restart of the daemon).
+func (k CountKind) SinceBoot() bool { return k == KernelForks || k == KernelReseeds }
+
+// String names the kind for messages.
+func (k CountKind) String() string {
+	switch k {
+	case KernelForks:
+		return "kernel VM forks since boot"
+	case Changes:
+		return "changes since start"
+	case KernelReseeds:
+		return "kernel reseeds since boot"
+	}
+	return fmt.Sprintf("CountKind(%d)", uint8(k))
+}
+
+// Count is a Counter's count.
+type Count struct {
+	// Kind says what N counts.
+	Kind CountKind
+	// N is the count.
+	N uint64
 	// Lost counts the times records were lost before they could be read
 	// (the kernel log ring buffer wrapped or overflowed): each loss may
-	// have hidden a fork. Zero means Forks is exact.
+	// have hidden a change. Zero means N is exact.
 	Lost uint64
 }
 
-// Exact reports whether Forks is the exact number of forks since boot.
-func (c ForkCount) Exact() bool { return c.Lost == 0 }
+// Exact reports whether N is the exact count.
+func (c Count) Exact() bool { return c.Lost == 0 }
 
-// ForkCounter is implemented by detectors that count the VM forks the
-// kernel itself recognised (it compared the old and new IDs). The count
-// rises exactly when the ID changed, so the daemon uses it to decide when
-// it cannot read the ID.
-type ForkCounter interface {
+// Counter is implemented by detectors that count the changes an
+// authority recognised (the kernel, the hypervisor). Those counts decide
+// when the ID cannot be read (see the daemon's package doc).
+type Counter interface {
 	Detector
-	// ForkCount returns the count so far. It is safe to call concurrently
-	// with Run.
-	ForkCount() ForkCount
-}
-
-// ChangeCounter is implemented by detectors that count the changes
-// something authoritative recognised, such as the moves of a VMClock
-// page's VM generation counter, which the hypervisor changes at every
-// snapshot restore. Unlike a ForkCounter's, the count starts at zero when
-// the detector starts (it says nothing about changes before), so it helps
-// the daemon decide while it runs but not across its restarts.
-type ChangeCounter interface {
-	Detector
-	// ChangeCount returns how many changes the detector has seen so far.
-	// It only grows, and is safe to call concurrently with Run.
-	ChangeCount() uint64
-}
-
-// ReseedCounter is implemented by fork counters whose count is the number
-// of times the kernel reseeded its random number generator, such as
-// NetBSD's kern.entropy.epoch: the kernel advances it on every VM
-// generation change, and also on ordinary entropy consolidations. Every
-// growth is a change by itself: the daemon advances for it even when the
-// ID reads the same, and never takes it for a change already advanced for,
-// so that a program that reseeds at the advance draws from the kernel's
-// reseeded generator (the ID can change before the kernel reseeds).
-type ReseedCounter interface {
-	ForkCounter
-	// KernelReseeds marks the counter; it does nothing.
-	KernelReseeds()
+	// Count returns the count so far. It only grows, and is safe to call
+	// concurrently with Run.
+	Count() Count
 }
 
 // ErrUnsupported is returned by constructors of detectors that do not exist

@@ -42,7 +42,8 @@ type Kmsg struct {
 	stream kmsgStream
 
 	mu    sync.Mutex
-	count ForkCount
+	forks uint64 // fork notices since boot
+	lost  uint64 // times records were lost
 	// seqKnown and nextSeq track the sequence numbers to detect lost
 	// records.
 	seqKnown   bool
@@ -89,12 +90,12 @@ func (k *Kmsg) readBacklog() error {
 // Name returns "kmsg".
 func (k *Kmsg) Name() string { return "kmsg" }
 
-// ForkCount returns the fork notices seen since boot, and how often
-// records were lost.
-func (k *Kmsg) ForkCount() ForkCount {
+// Count returns the fork notices seen since boot (KernelForks), and how
+// often records were lost.
+func (k *Kmsg) Count() Count {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return k.count
+	return Count{Kind: KernelForks, N: k.forks, Lost: k.lost}
 }
 
 // Malformed returns how many lines could not be parsed as records.
@@ -203,12 +204,12 @@ func (k *Kmsg) handleLine(line []byte, notify func(Signal)) {
 	case !k.seqKnown && rec.Seq != 0, k.seqKnown && rec.Seq > k.nextSeq:
 		// The first record is not the boot's first, or sequence numbers
 		// jumped: records were overwritten before we read them.
-		k.count.Lost++
+		k.lost++
 		sigs = append(sigs, Signal{Detector: "kmsg", Reason: fmt.Sprintf("kernel log records lost before seq %d (a fork notice may be among them)", rec.Seq)})
 	}
 	k.seqKnown, k.nextSeq = true, rec.Seq+1
 	if IsForkNotice(rec) {
-		k.count.Forks++
+		k.forks++
 		t := time.Duration(rec.Usec) * time.Microsecond
 		if rec.Usec > uint64(1<<63-1)/uint64(time.Microsecond) {
 			t = 0 // absurd timestamp: no time rather than a wrapped one

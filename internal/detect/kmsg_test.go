@@ -110,7 +110,7 @@ func TestKmsgCountsBacklogAndFollows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := k.ForkCount(); got != (ForkCount{Forks: 1}) {
+	if got := k.Count(); got != (Count{Kind: KernelForks, N: 1}) {
 		t.Fatalf("backlog ForkCount = %+v, want 1 fork, none lost", got)
 	}
 	if got := k.Malformed(); got != 1 {
@@ -134,7 +134,7 @@ func TestKmsgCountsBacklogAndFollows(t *testing.T) {
 	if s.Detector != "kmsg" || s.KernelTime != 5*time.Second || !strings.Contains(s.Reason, "5.000000s") {
 		t.Errorf("signal = %+v", s)
 	}
-	if got := k.ForkCount(); got != (ForkCount{Forks: 2}) {
+	if got := k.Count(); got != (Count{Kind: KernelForks, N: 2}) {
 		t.Errorf("ForkCount = %+v, want 2 forks", got)
 	}
 	// Records lost (sequence jumps 4 -> 9): a signal and a Lost count.
@@ -143,7 +143,7 @@ func TestKmsgCountsBacklogAndFollows(t *testing.T) {
 	if !strings.Contains(s.Reason, "lost") {
 		t.Errorf("signal after a gap = %+v, want a lost-records signal", s)
 	}
-	if got := k.ForkCount(); got != (ForkCount{Forks: 2, Lost: 1}) || got.Exact() {
+	if got := k.Count(); got != (Count{Kind: KernelForks, N: 2, Lost: 1}) || got.Exact() {
 		t.Errorf("ForkCount = %+v, want 2 forks, 1 loss", got)
 	}
 	// Forged notice (user facility): nothing.
@@ -167,7 +167,7 @@ func TestKmsgLostAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer k.Close()
-	if got := k.ForkCount(); got != (ForkCount{Forks: 1, Lost: 1}) {
+	if got := k.Count(); got != (Count{Kind: KernelForks, N: 1, Lost: 1}) {
 		t.Errorf("ForkCount = %+v, want 1 fork and a loss (the ring wrapped)", got)
 	}
 }
@@ -190,7 +190,7 @@ func TestKmsgOverlongLine(t *testing.T) {
 	k := &Kmsg{}
 	k.feed([]byte(strings.Repeat("a", maxKmsgLine+10)), nil)
 	k.feed([]byte("bbb\n"+rec(0, 1, forkNotice)), nil)
-	if got := k.ForkCount(); got.Forks != 1 {
+	if got := k.Count(); got.N != 1 {
 		t.Errorf("ForkCount after an over-long line = %+v, want 1 fork", got)
 	}
 	if k.Malformed() != 1 {
@@ -214,7 +214,7 @@ func TestKmsgRealLog(t *testing.T) {
 	if m := k.Malformed(); m != 0 {
 		t.Errorf("%d records of the real kernel log failed to parse", m)
 	}
-	t.Logf("fork notices since boot: %+v", k.ForkCount())
+	t.Logf("fork notices since boot: %+v", k.Count())
 }
 
 func FuzzParseKmsgRecord(f *testing.F) {

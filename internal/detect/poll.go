@@ -40,7 +40,7 @@ func (p *Poll) Run(ctx context.Context, notify func(Signal)) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			notify(Signal{Detector: "poll", Reason: "poll"})
+			notify(Signal{Detector: "poll", Reason: "poll", Tick: true})
 		}
 	}
 }

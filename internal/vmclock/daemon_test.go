@@ -17,8 +17,8 @@ import (
 	"github.com/vmgenid/vmgenid/internal/vmclock"
 )
 
-// The daemon takes the VMClock detector through detect.Adapt.
-var _ detect.ReasonDetector = (*vmclock.Detector)(nil)
+// The daemon takes the VMClock detector as a detect.Counter.
+var _ detect.Counter = (*vmclock.Detector)(nil)
 
 // nopMixer keeps the test away from the real kernel pool.
 type nopMixer struct{}
@@ -92,7 +92,7 @@ func TestDaemonAdvancesOncePerCounterChange(t *testing.T) {
 	var log strings.Builder
 	d, err := daemon.New(daemon.Config{
 		StatePath: statePath,
-		Detectors: []detect.Detector{detect.Adapt(det)},
+		Detectors: []detect.Detector{det},
 		Mixer:     nopMixer{},
 		Logf: func(format string, args ...any) {
 			logMu.Lock()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
+
+	"github.com/vmgenid/vmgenid/internal/detect"
 )
 
 // DefaultInterval is how often a Detector reads the page when nothing
@@ -44,11 +46,13 @@ type Detector struct {
 	changes atomic.Uint64
 }
 
-// ChangeCount returns how many changes Run has reported so far (one per
-// notify call). The daemon uses it as a count of VM restores the
-// hypervisor recognised, next to the kernel's fork notices, when it cannot
-// read the VM generation ID. Safe to call while Run runs.
-func (d *Detector) ChangeCount() uint64 { return d.changes.Load() }
+// Count returns how many changes Run has reported so far (one per notify
+// call), a detect.Changes count. The daemon uses it as a count of VM
+// restores the hypervisor recognised, next to the kernel's fork notices,
+// when it cannot read the VM generation ID. Safe to call while Run runs.
+func (d *Detector) Count() detect.Count {
+	return detect.Count{Kind: detect.Changes, N: d.changes.Load()}
+}
 
 // Name names the detector in the daemon's messages.
 func (d *Detector) Name() string { return "vmclock" }
@@ -72,12 +76,12 @@ func (d *Detector) open() (*Clock, error) {
 	return Open(path)
 }
 
-// Run watches the page until ctx is done (then it returns ctx.Err()) or
-// the page cannot be read any more. It calls notify once per observed
-// change, from Run's goroutine, with a reason such as "vmclock generation
-// counter 3 → 4". The page's state when Run starts is the baseline: Run
+// Run watches the page until ctx is done (then it returns nil) or the page
+// cannot be read any more. It calls notify once per observed change, from
+// Run's goroutine, with a reason such as "vmclock generation counter 3 →
+// 4". The page's state when Run starts is the baseline: Run
 // itself does not report changes made before it started.
-func (d *Detector) Run(ctx context.Context, notify func(reason string)) error {
+func (d *Detector) Run(ctx context.Context, notify func(detect.Signal)) error {
 	c, err := d.open()
 	if err != nil {
 		return err
@@ -109,6 +113,9 @@ func (d *Detector) Run(ctx context.Context, notify func(reason string)) error {
 			timeout = eventRecheck
 		}
 		if _, err := c.Wait(ctx, timeout); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
 			return err
 		}
 		if eventDriven && !c.EventDriven() {
@@ -129,7 +136,7 @@ func (d *Detector) Run(ctx context.Context, notify func(reason string)) error {
 			// Counted before notify, so that the check notify triggers
 			// sees the new count.
 			d.changes.Add(1)
-			notify(reason)
+			notify(detect.Signal{Detector: d.Name(), Reason: reason})
 		}
 		prev = cur
 	}

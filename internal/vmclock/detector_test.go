@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/vmgenid/vmgenid/internal/detect"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,7 +79,7 @@ func runDetector(t *testing.T, d *Detector) (<-chan string, func() error) {
 	reasons := make(chan string, 16)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx, func(r string) { reasons <- r }) }()
+	go func() { done <- d.Run(ctx, func(s detect.Signal) { reasons <- s.Reason }) }()
 	select {
 	case <-ready:
 	case err := <-done:
@@ -128,8 +129,8 @@ func TestDetectorOverPageFile(t *testing.T) {
 	pf := newPageFile(t, testPage())
 	d := &Detector{Path: pf.path, Interval: 2 * time.Millisecond}
 	reasons, stop := runDetector(t, d)
-	if n := d.ChangeCount(); n != 0 {
-		t.Errorf("ChangeCount at start = %d, want 0 (the page at start is the baseline)", n)
+	if n := d.Count().N; n != 0 {
+		t.Errorf("Count at start = %d, want 0 (the page at start is the baseline)", n)
 	}
 
 	pf.update(4, 8)
@@ -143,12 +144,12 @@ func TestDetectorOverPageFile(t *testing.T) {
 
 	pf.update(5, 10)
 	expectReason(t, reasons, "vmclock generation counter 4 → 5")
-	if n := d.ChangeCount(); n != 2 {
-		t.Errorf("ChangeCount after two restores = %d, want 2", n)
+	if n := d.Count().N; n != 2 {
+		t.Errorf("Count after two restores = %d, want 2", n)
 	}
 
-	if err := stop(); !errors.Is(err, context.Canceled) {
-		t.Errorf("Run after cancel = %v, want context.Canceled", err)
+	if err := stop(); err != nil {
+		t.Errorf("Run after cancel = %v, want nil (a clean stop)", err)
 	}
 	expectNone(t, reasons, 0)
 }
@@ -170,7 +171,7 @@ func TestDetectorStopsOnPersistentReadErrors(t *testing.T) {
 	var once sync.Once
 	d.Logf = func(string, ...any) { once.Do(func() { close(ready) }) }
 	done := make(chan error, 1)
-	go func() { done <- d.Run(context.Background(), func(string) {}) }()
+	go func() { done <- d.Run(context.Background(), func(detect.Signal) {}) }()
 	<-ready
 	pf.put32(OffMagic, 0)
 	select {
@@ -185,7 +186,7 @@ func TestDetectorStopsOnPersistentReadErrors(t *testing.T) {
 
 func TestDetectorNoDevice(t *testing.T) {
 	d := &Detector{Path: filepath.Join(t.TempDir(), "vmclock0")}
-	if err := d.Run(context.Background(), func(string) {}); !errors.Is(err, os.ErrNotExist) {
+	if err := d.Run(context.Background(), func(detect.Signal) {}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Run on a missing path = %v, want not-exist", err)
 	}
 }
@@ -207,8 +208,8 @@ func ExampleDetector() {
 		os.WriteFile(path+".new", page, 0o644)
 		os.Rename(path+".new", path)
 	}
-	d.Run(ctx, func(reason string) {
-		fmt.Println(reason)
+	d.Run(ctx, func(s detect.Signal) {
+		fmt.Println(s.Reason)
 		cancel()
 	})
 	// Output: vmclock generation counter 1 → 2

@@ -76,24 +76,24 @@ func (w *EpochWatcher) Poll() (EpochChange, bool, error) {
 // Last returns the epoch the last successful Poll saw, and false before any.
 func (w *EpochWatcher) Last() (KernelEpoch, bool) { return w.last, w.primed }
 
-// EpochDetector is the NetBSD change detector: a detect.Detector (and
-// detect.ForkCounter) that polls kern.entropy.epoch and signals every
-// movement. See EpochWatcher for what the movements mean.
+// EpochDetector is the NetBSD change detector: a detect.Counter that polls
+// kern.entropy.epoch and signals every movement. See EpochWatcher for what
+// the movements mean.
 //
-// Its ForkCount is the number of kernel epoch advances since boot: the
+// Its Count is the number of kernel epoch advances since boot: the
 // kernel's epoch starts at 1 at the first consolidation and goes up by one
 // at each, so (while ready) the count is the epoch value, carried across a
 // wrap. Every VM generation change is among these advances — acpivmgenid(4)
 // consolidates on every notification — but so are ordinary consolidations:
-// the count rises at least, not exactly, when the ID changes. It is
-// therefore a detect.ReseedCounter: the daemon advances its epoch at every
+// the count rises at least, not exactly, when the ID changes. Its kind is
+// therefore detect.KernelReseeds: the daemon advances its epoch at every
 // advance of the kernel's, even when the ID reads the same.
 type EpochDetector struct {
 	w        *EpochWatcher
 	interval time.Duration
 
 	mu    sync.Mutex
-	count detect.ForkCount
+	count uint64 // kernel epoch advances since boot
 }
 
 // NewEpochDetector reads kern.entropy.epoch once (an error means the
@@ -109,7 +109,7 @@ func NewEpochDetector(r sysctl.Reader, interval time.Duration) (*EpochDetector, 
 	}
 	d := &EpochDetector{w: w, interval: interval}
 	if w.last.Ready {
-		d.count.Forks = w.last.Value
+		d.count = w.last.Value
 	}
 	return d, nil
 }
@@ -117,16 +117,13 @@ func NewEpochDetector(r sysctl.Reader, interval time.Duration) (*EpochDetector, 
 // Name returns "kern.entropy.epoch".
 func (d *EpochDetector) Name() string { return NetBSDEpochNode }
 
-// ForkCount implements detect.ForkCounter; safe to call during Run.
-func (d *EpochDetector) ForkCount() detect.ForkCount {
+// Count implements detect.Counter: the kernel's reseeds since boot
+// (detect.KernelReseeds). Safe to call during Run.
+func (d *EpochDetector) Count() detect.Count {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.count
+	return detect.Count{Kind: detect.KernelReseeds, N: d.count}
 }
-
-// KernelReseeds implements detect.ReseedCounter: every advance of the
-// kernel's epoch is a reseed.
-func (d *EpochDetector) KernelReseeds() {}
 
 // Run polls until ctx is done, signalling each movement of the kernel
 // epoch. A read error stops it.
@@ -145,7 +142,7 @@ func (d *EpochDetector) Run(ctx context.Context, notify func(detect.Signal)) err
 		}
 		if changed {
 			d.mu.Lock()
-			d.count.Forks += advances(c)
+			d.count += advances(c)
 			d.mu.Unlock()
 			notify(detect.Signal{Detector: d.Name(), Reason: c.Reason()})
 		}

@@ -364,12 +364,12 @@ func TestEpochDetector(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var _ detect.ReseedCounter = d
+	var _ detect.Counter = d
 	if d.Name() != "kern.entropy.epoch" {
 		t.Errorf("Name = %q", d.Name())
 	}
-	if c := d.ForkCount(); c.Forks != 7 || !c.Exact() {
-		t.Errorf("initial ForkCount = %+v; want 7 exact", c)
+	if c := d.Count(); c != (detect.Count{Kind: detect.KernelReseeds, N: 7}) {
+		t.Errorf("initial Count = %+v; want 7 exact kernel reseeds", c)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -386,8 +386,8 @@ func TestEpochDetector(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no signal after the epoch advanced")
 	}
-	if c := d.ForkCount(); c.Forks != 9 {
-		t.Errorf("ForkCount after 7 -> 9 = %+v; want 9", c)
+	if c := d.Count(); c.N != 9 {
+		t.Errorf("Count after 7 -> 9 = %+v; want 9", c)
 	}
 	// An unchanged epoch signals nothing, however long we wait.
 	for range 20 {
@@ -431,7 +431,7 @@ func TestNewEpochDetectorErrors(t *testing.T) {
 	}
 	m.SetUint32(NetBSDEpochNode, 0xffffffff)
 	d, err := NewEpochDetector(m, time.Second)
-	if err != nil || d.ForkCount().Forks != 0 {
+	if err != nil || d.Count().N != 0 {
 		t.Errorf("NewEpochDetector before entropy is ready: %+v, %v; want count 0", d, err)
 	}
 }
