@@ -5,16 +5,6 @@ import (
 	"fmt"
 )
 
-func (in *interp) execList(list []*term, f *frame) (flow, error) {
-	for _, t := range list {
-		fl, err := in.exec(t, f)
-		if err != nil || fl != flowNext {
-			return fl, err
-		}
-	}
-	return flowNext, nil
-}
-
 // exec runs one term as a statement.
 func (in *interp) exec(t *term, f *frame) (flow, error) {
 	if err := in.step(); err != nil {
@@ -31,10 +21,10 @@ func (in *interp) exec(t *term, f *frame) (flow, error) {
 			return flowNext, in.errAt(t, err)
 		}
 		if c != 0 {
-			return in.execList(t.body, f)
+			return in.runBody(t.blk, t.bodyStart, t.bodyEnd, f)
 		}
 		if t.hasElse {
-			return in.execList(t.els, f)
+			return in.runBody(t.blk, t.elseStart, t.elseEnd, f)
 		}
 		return flowNext, nil
 	case opWhile:
@@ -49,7 +39,7 @@ func (in *interp) exec(t *term, f *frame) (flow, error) {
 			if c == 0 {
 				return flowNext, nil
 			}
-			fl, err := in.execList(t.body, f)
+			fl, err := in.runBody(t.blk, t.bodyStart, t.bodyEnd, f)
 			if err != nil {
 				return flowNext, err
 			}

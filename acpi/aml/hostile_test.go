@@ -189,8 +189,11 @@ func TestHostileEvaluate(t *testing.T) {
 		amlMethod("UNIN", 0, amlReturn(amlLocal0)),
 		amlMethod("NONE", 0, amlReturn([]byte("NOPE"))),
 		amlMethod("DIV0", 0, amlReturn(cat([]byte{opMod}, amlOne, amlZero, amlZero))),
-		// A method body of 250 000 Noops: decoding it would hold ~80 MB.
-		amlMethod("HUGE", 0, bytes.Repeat([]byte{opNoop}, 250000)),
+		// One statement of 250 000 terms: decoding it would hold ~80 MB.
+		amlMethod("HUGE", 0, amlReturn(amlPackage(1, bytes.Repeat(amlOne, 250000)))),
+		// A method body of 250 000 Noops runs: each statement is decoded
+		// when it runs and dropped after, so memory stays small.
+		amlMethod("LONG", 0, bytes.Repeat([]byte{opNoop}, 250000), amlReturn(amlOne)),
 		// A truncated method body (decoded only when run).
 		amlMethod("TRUN", 0, []byte{opReturn, opDWordPrefix, 1}),
 	)
@@ -246,6 +249,10 @@ func TestHostileEvaluate(t *testing.T) {
 			}
 			t.Logf("%s: %v (%v)", tt.method, err, time.Since(start))
 		})
+	}
+	ns.opts = Options{}
+	if v, err := ns.Evaluate(ns.Lookup(`\LONG`)); err != nil || v != Integer(1) {
+		t.Errorf("LONG = %v, %v; want 1: a long body runs in bounded memory", v, err)
 	}
 }
 

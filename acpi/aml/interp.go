@@ -266,11 +266,6 @@ func (in *interp) call(m *Node, args []Object) (Object, error) {
 		}
 		return mi.builtin(in, args)
 	}
-	p := newParser(in, mi.blk, mi.start, mi.end, m)
-	body, err := p.termList(mi.end)
-	if err != nil {
-		return nil, err
-	}
 	f := &frame{scope: m, method: m}
 	copy(f.args[:], args)
 	defer func() {
@@ -281,7 +276,7 @@ func (in *interp) call(m *Node, args []Object) (Object, error) {
 			}
 		}
 	}()
-	if _, err := in.execList(body, f); err != nil {
+	if _, err := in.runBody(mi.blk, mi.start, mi.end, f); err != nil {
 		return nil, err
 	}
 	return f.ret, nil

@@ -54,6 +54,7 @@ func (ns *Namespace) loadBlock(b *Block) (err error) {
 		}
 	}()
 	p := newParser(in, blk, 0, len(blk.aml), ns.root)
+	p.lazy = true
 	return p.loadTermList(len(blk.aml), ns.root, true)
 }
 
@@ -480,6 +481,6 @@ func (in *interp) declareScope(t *term, scope *Node) error {
 			n = dup.existing
 		}
 	}
-	_, err := in.execList(t.body, &frame{scope: n, module: true})
+	_, err := in.runBody(t.blk, t.bodyStart, t.bodyEnd, &frame{scope: n, module: true})
 	return err
 }

@@ -202,11 +202,15 @@ type term struct {
 	node  *Node    // opCall: the method
 	val   uint64   // constants, Local/Arg index, Package NumElements, flags
 	str   string
-	data  []byte // Buffer initializer
-	body  []*term
-	els   []*term
-	// Method bodies are not decoded until the method runs.
+	data  []byte  // Buffer initializer
+	body  []*term // Package elements; statements of a block in eager mode
+	els   []*term // Else statements, in eager mode
+	// Where the statements of a Method, If, While, Else or scope-opening
+	// object lie in blk.aml; for an If, the Else's too. Code is decoded
+	// as it runs (see runBody), so only the parser's eager mode fills
+	// body and els with them.
 	bodyStart, bodyEnd int
+	elseStart, elseEnd int
 	hasElse            bool
 	fields             []fieldUnit
 }
@@ -230,6 +234,14 @@ type parser struct {
 	end   int
 	scope *Node   // for deciding whether a name is a method call
 	mlc   *interp // runs module-level code (Load only)
+	// lazy leaves the statements of If, While, Else and scope-opening
+	// objects undecoded (their bounds are in the term): code that runs
+	// decodes them when it gets there, as ACPICA does, so that a name
+	// resolves against the objects the statements before it created.
+	// Walkers that never run code (Notifiers) decode eagerly.
+	lazy bool
+	// terms counts the terms decoded (and charged) since the last refund.
+	terms int
 }
 
 func newParser(in *interp, blk *blockInfo, start, end int, scope *Node) *parser {
@@ -410,6 +422,7 @@ func (p *parser) term() (*term, error) {
 	if err := p.in.chargeTerm(); err != nil {
 		return nil, p.errAt(start, p.peekOp(), err)
 	}
+	p.terms++
 	if err := p.need(1, opNoop, "term"); err != nil {
 		return nil, err
 	}
@@ -496,7 +509,8 @@ func (p *parser) term() (*term, error) {
 	case opElse:
 		var end int
 		if end, err = p.pkgLength(op); err == nil {
-			t.body, err = p.termList(end)
+			t.bodyStart, t.bodyEnd = p.pos, end
+			err = p.block(&t.body, end)
 		}
 	case opField, opIndexField, opBankField:
 		err = p.fieldTerm(t)
@@ -653,7 +667,19 @@ func (p *parser) scopeLike(t *term) error {
 	if err != nil {
 		return err
 	}
-	t.body, err = p.termList(end)
+	t.bodyStart, t.bodyEnd = p.pos, end
+	return p.block(&t.body, end)
+}
+
+// block decodes the statements from p.pos to end into *list, or in lazy
+// mode skips them (the caller has recorded their bounds).
+func (p *parser) block(list *[]*term, end int) error {
+	if p.lazy {
+		p.pos = end
+		return nil
+	}
+	var err error
+	*list, err = p.termList(end)
 	return err
 }
 
@@ -724,7 +750,8 @@ func (p *parser) ifWhile(t *term) error {
 		return err
 	}
 	t.args = []*term{pred}
-	if t.body, err = p.termList(end); err != nil {
+	t.bodyStart, t.bodyEnd = p.pos, end
+	if err := p.block(&t.body, end); err != nil {
 		return err
 	}
 	if t.op == opIf && p.pos < p.end && p.aml[p.pos] == opElse {
@@ -738,7 +765,8 @@ func (p *parser) ifWhile(t *term) error {
 			return p.errAt(elseStart, opElse, err)
 		}
 		t.hasElse = true
-		if t.els, err = p.termList(elseEnd); err != nil {
+		t.elseStart, t.elseEnd = p.pos, elseEnd
+		if err := p.block(&t.els, elseEnd); err != nil {
 			return err
 		}
 	}
