@@ -453,3 +453,41 @@ func TestHyperVUEFIShape(t *testing.T) {
 		t.Errorf("ADDR without memory: %v", err)
 	}
 }
+
+// TestEvalACPICA pins disagreements with ACPICA found on real firmware
+// (eval-acpica.asl); the expected values are acpiexec's (20200925), with
+// the region contents of mem where ACPICA would read zeros.
+func TestEvalACPICA(t *testing.T) {
+	mem := &fakeMemory{ranges: map[uint64][]byte{0xF0000: dwords(0xBFFFF028, 0x1234)}}
+	ns := loadAML(t, aml.Options{Memory: mem}, "eval-acpica")
+	tests := []struct {
+		method string
+		want   aml.Object
+	}{
+		// An OperationRegion in a method takes its address from the frame
+		// it is declared in, when it is declared.
+		{"A401", aml.Integer(0xBFFFF028)},
+		{"A402", aml.Integer(0x28)},
+		// ObjectType of an unset Package element is 0 (Uninitialized).
+		{"A601", aml.Integer(0)},
+		{"A602", aml.Integer(1)},
+		// CopyObject replaces a Name's value whatever its type; Store to
+		// Index of a String replaces the character; a String stored to a
+		// Buffer byte gives its first character.
+		{"A701", aml.String("xyz")},
+		{"A702", aml.String("aZcd")},
+		{"A703", aml.String("wxyQ")},
+		{"A704", aml.Buffer{'A', 0}},
+		{"A705", aml.Buffer{7}},
+	}
+	for _, tt := range tests {
+		got, err := ns.Evaluate(ns.Lookup(`\` + tt.method))
+		if err != nil {
+			t.Errorf("%s: %v", tt.method, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s = %s, want %s", tt.method, aml.ObjectString(got), aml.ObjectString(tt.want))
+		}
+	}
+}

@@ -35,21 +35,33 @@ func accessBytes(a byte) uint64 {
 // regionBounds evaluates (once) the region's offset and length.
 func (in *interp) regionBounds(rn *Node) (base, length uint64, err error) {
 	ri := rn.region
-	if ri.resolved {
-		return ri.base, ri.length, nil
+	if !ri.resolved {
+		if err := in.resolveRegion(rn, &frame{scope: ri.scope}); err != nil {
+			return 0, 0, err
+		}
 	}
+	return ri.base, ri.length, nil
+}
+
+// resolveRegion evaluates the region's offset and length in frame f. A
+// region declared in a method is resolved when the OperationRegion op runs,
+// in the method's frame (its address often comes from an Arg or a Local);
+// one declared at load time is resolved on first use, as ACPICA does.
+func (in *interp) resolveRegion(rn *Node, f *frame) error {
+	ri := rn.region
 	if ri.offTerm == nil {
-		return 0, 0, fmt.Errorf("%w: %s region %s", ErrUnsupported, spaceName(ri.space), rn.Path())
+		return fmt.Errorf("%w: %s region %s", ErrUnsupported, spaceName(ri.space), rn.Path())
 	}
-	f := &frame{scope: ri.scope}
-	if base, err = in.evalInt(ri.offTerm, f); err != nil {
-		return 0, 0, fmt.Errorf("offset of region %s: %w", rn.Path(), err)
+	base, err := in.evalInt(ri.offTerm, f)
+	if err != nil {
+		return fmt.Errorf("offset of region %s: %w", rn.Path(), err)
 	}
-	if length, err = in.evalInt(ri.lenTerm, f); err != nil {
-		return 0, 0, fmt.Errorf("length of region %s: %w", rn.Path(), err)
+	length, err := in.evalInt(ri.lenTerm, f)
+	if err != nil {
+		return fmt.Errorf("length of region %s: %w", rn.Path(), err)
 	}
 	ri.base, ri.length, ri.resolved = base, length, true
-	return base, length, nil
+	return nil
 }
 
 // readField reads a field unit of a SystemMemory operation region through

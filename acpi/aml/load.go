@@ -410,6 +410,9 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 			ri.space, ri.offTerm, ri.lenTerm = byte(t.imm[0]), t.args[0], t.args[1]
 		}
 		n.region = ri
+		if temp && t.op == opOpRegion {
+			return in.errAt(t, in.resolveRegion(n, f))
+		}
 	case opField, opIndexField, opBankField:
 		for _, u := range t.fields {
 			n, err := ns.create(scope, namePath{segs: []string{u.name}}, KindField, t.blk, u.off, temp)

@@ -1,6 +1,7 @@
 package aml
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -52,7 +53,42 @@ type elemRef struct {
 type byteRef struct {
 	buf []byte // shared with the Buffer it came from
 	i   int
-	ro  bool // from a String: reading only
+	// str, for a String, is where the String lives (a Name's value, a
+	// Local, a package element): Go strings are immutable, so a store
+	// replaces the whole String there, as ACPICA changes the character.
+	str *Object
+}
+
+// get reads the byte.
+func (r *byteRef) get() (Integer, error) {
+	b := r.buf
+	if r.str != nil {
+		s, _ := (*r.str).(String)
+		b = []byte(s)
+	}
+	if r.i >= len(b) {
+		return 0, errors.New("buffer byte reference out of range")
+	}
+	return Integer(b[r.i]), nil
+}
+
+// set writes the byte.
+func (r *byteRef) set(c byte) error {
+	if r.str == nil {
+		if r.i >= len(r.buf) {
+			return errors.New("buffer byte reference out of range")
+		}
+		r.buf[r.i] = c
+		return nil
+	}
+	s, _ := (*r.str).(String)
+	if r.i >= len(s) {
+		return errors.New("string character reference out of range")
+	}
+	b := []byte(s)
+	b[r.i] = c
+	*r.str = String(b)
+	return nil
 }
 
 // localRef is RefOf(LocalN) or RefOf(ArgN).

@@ -117,10 +117,7 @@ func (in *interp) deref(o Object) (Object, error) {
 				return nil, fmt.Errorf("package element %d is not initialized", r.i)
 			}
 		case *byteRef:
-			if r.i >= len(r.buf) {
-				return nil, errors.New("buffer byte reference out of range")
-			}
-			return Integer(r.buf[r.i]), nil
+			return r.get()
 		case *localRef:
 			o = *r.slot
 			if o == nil {
@@ -193,7 +190,11 @@ func objectTypeOfKind(k Kind) int {
 // index runs Index (Source, Index, Target): a reference to one package
 // element or one buffer or string byte.
 func (in *interp) index(t *term, f *frame) (Object, error) {
-	src, err := in.evalData(t.args[0], f)
+	raw, err := in.eval(t.args[0], f)
+	if err != nil {
+		return nil, err
+	}
+	src, err := in.deref(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -217,11 +218,43 @@ func (in *interp) index(t *term, f *frame) (Object, error) {
 		if idx >= uint64(len(s)) {
 			return nil, fmt.Errorf("index %d out of range: string has %d characters", idx, len(s))
 		}
-		ref = &byteRef{buf: []byte(s), i: int(idx), ro: true}
+		ref = &byteRef{i: int(idx), str: in.stringSlot(t.args[0], raw, s, f)}
 	default:
 		return nil, fmt.Errorf("cannot index a %s", typeName(src))
 	}
 	return ref, in.store(ref, t.args[2], f)
+}
+
+// stringSlot finds where the String s that term t evaluated to (raw, before
+// dereferencing) lives, so that a store through Index can change one of its
+// characters: a Name, a Local or Arg (or what it refers to), a package
+// element. Any other String is a temporary, given a slot of its own.
+func (in *interp) stringSlot(t *term, raw Object, s String, f *frame) *Object {
+	var slot *Object
+	switch r := raw.(type) {
+	case *elemRef:
+		slot = &r.pkg.Elements[r.i]
+	case *localRef:
+		slot = r.slot
+	default:
+		switch t.op {
+		case opNameRef:
+			if n := followAlias(in.ns, in.ns.resolve(f.scope, t.name)); n != nil && n.kind == KindName {
+				slot = &n.value
+			}
+		case opLocal:
+			slot = &f.locals[t.val]
+		case opArg:
+			slot = &f.args[t.val]
+		}
+	}
+	if slot != nil {
+		if _, ok := (*slot).(String); ok {
+			return slot
+		}
+	}
+	tmp := Object(s)
+	return &tmp
 }
 
 // derefOf runs DerefOf: the object a reference or a path string names.
@@ -313,8 +346,14 @@ func (in *interp) objectType(t *term, f *frame) (Object, error) {
 			return Integer(objectTypeOfKind(n.kind)), nil
 		}
 	}
-	v, err := in.evalData(a, f)
+	v, err := in.eval(a, f)
 	if err != nil {
+		return nil, err
+	}
+	if r, ok := v.(*elemRef); ok && r.i < len(r.pkg.Elements) && r.pkg.Elements[r.i] == nil {
+		return Integer(0), nil // an element the Package declared but did not set, as ACPICA
+	}
+	if v, err = in.deref(v); err != nil {
 		return nil, err
 	}
 	return Integer(objectTypeOfValue(v)), nil

@@ -5,6 +5,33 @@ import (
 	"fmt"
 )
 
+// copyTo runs the store of CopyObject: like Store, except that a Name's
+// value is replaced by a copy of v whatever it held (Store converts to the
+// Name's type).
+func (in *interp) copyTo(v Object, target *term, f *frame) error {
+	if target.op == opNameRef {
+		n := followAlias(in.ns, in.ns.resolve(f.scope, target.name))
+		if n != nil && n.kind == KindName {
+			return in.replaceName(v, n)
+		}
+	}
+	return in.store(v, target, f)
+}
+
+// replaceName makes a copy of v the value of Name n.
+func (in *interp) replaceName(v Object, n *Node) error {
+	v, err := in.deref(v)
+	if err != nil {
+		return err
+	}
+	c, err := in.copyObject(v, 0)
+	if err != nil {
+		return err
+	}
+	n.value = c
+	return nil
+}
+
 // store writes v to a Target or SuperName.
 func (in *interp) store(v Object, target *term, f *frame) error {
 	switch target.op {
@@ -43,15 +70,28 @@ func (in *interp) storeRef(v Object, r Object) error {
 		ref.pkg.Elements[ref.i] = v
 		return nil
 	case *byteRef:
-		if ref.ro {
-			return errors.New("cannot store into a String character")
-		}
-		b, err := in.toInt(v)
+		// As ACPICA: an Integer gives its low byte, a String or Buffer its
+		// first byte (a String's terminating NUL if it is empty).
+		v, err := in.deref(v)
 		if err != nil {
 			return err
 		}
-		ref.buf[ref.i] = byte(b)
-		return nil
+		var c byte
+		switch s := v.(type) {
+		case Integer:
+			c = byte(s)
+		case String:
+			if len(s) > 0 {
+				c = s[0]
+			}
+		case Buffer:
+			if len(s) > 0 {
+				c = s[0]
+			}
+		default:
+			return fmt.Errorf("cannot store a %s into a buffer or string byte", typeName(v))
+		}
+		return ref.set(c)
 	case *localRef:
 		*ref.slot = v
 		return nil
@@ -106,12 +146,7 @@ func (in *interp) storeNode(v Object, n *Node) error {
 				return fmt.Errorf("cannot store a %s to %s, a Package", typeName(v), n.Path())
 			}
 		}
-		c, err := in.copyObject(v, 0)
-		if err != nil {
-			return err
-		}
-		n.value = c
-		return nil
+		return in.replaceName(v, n)
 	case KindBufferField:
 		return in.writeBufferField(n, v)
 	case KindField:
@@ -158,6 +193,9 @@ func (in *interp) storeOp(t *term, f *frame) (Object, error) {
 	}
 	if v, err = in.derefArg(v); err != nil {
 		return nil, err
+	}
+	if t.op == opCopyObject {
+		return v, in.copyTo(v, t.args[1], f)
 	}
 	return v, in.store(v, t.args[1], f)
 }

@@ -1,0 +1,57 @@
+// Interpreter disagreements with ACPICA found on real firmware (issue 12
+// items 4, 6, 7), each checked against acpiexec (see TestEvalACPICA).
+DefinitionBlock ("", "DSDT", 2, "VMGTST", "EVALACPI", 1)
+{
+    // Item 4: an OperationRegion declared in a method, its address from Arg0.
+    Method (RDRG, 1, Serialized)
+    {
+        OperationRegion (MRGN, SystemMemory, Arg0, 0x08)
+        Field (MRGN, DWordAcc, NoLock, Preserve) { MFL0, 32, MFL1, 32 }
+        Return (MFL0)
+    }
+    Method (A401, 0, NotSerialized) { Return (RDRG (0x000F0000)) }
+    Method (A402, 0, Serialized)
+    {
+        Local0 = 0x000F0000
+        OperationRegion (LRGN, SystemMemory, Local0, 0x04)
+        Field (LRGN, ByteAcc, NoLock, Preserve) { LFL0, 8 }
+        Local0 = 0x00100000 // later changes of the Local do not move the region
+        Return (LFL0)
+    }
+    // Item 6: ObjectType of an element the Package declared but did not set.
+    Name (PKG6, Package (0x03) { One })
+    Method (A601, 0, NotSerialized) { Return (ObjectType (Index (PKG6, 0x02))) }
+    Method (A602, 0, NotSerialized) { Return (ObjectType (Index (PKG6, Zero))) }
+    // Item 7: CopyObject replaces the object whatever its type; Store through
+    // Index of a String replaces one character.
+    Name (INT7, 0x10)
+    Name (STR7, "abcd")
+    Name (BUF7, Buffer (0x02) { 0x00, 0x00 })
+    Method (A701, 0, NotSerialized)
+    {
+        CopyObject ("xyz", INT7)
+        Return (INT7)
+    }
+    Method (A702, 0, NotSerialized)
+    {
+        Store (0x5A, Index (STR7, One))
+        Return (STR7)
+    }
+    Method (A703, 0, NotSerialized)
+    {
+        Local0 = "wxyz"
+        Local0 [0x03] = "Q"
+        Return (Local0)
+    }
+    Method (A704, 0, NotSerialized)
+    {
+        BUF7 [Zero] = "A"
+        Return (BUF7)
+    }
+    Method (A705, 0, NotSerialized)
+    {
+        Local0 = 0x20
+        CopyObject (Buffer (0x01) { 0x07 }, Local0)
+        Return (Local0)
+    }
+}
