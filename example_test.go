@@ -78,7 +78,7 @@ func ExampleOpen() {
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "state")
-	daemon, err := state.Create(path)
+	daemon, err := state.Create(path, state.Options{PublicID: true})
 	if err != nil {
 		log.Fatal(err)
 	}

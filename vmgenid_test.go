@@ -38,7 +38,7 @@ func useTempPaths(t testing.TB) (statePth, socketPth string) {
 // newWriter plays the daemon's part: it owns the state file at path.
 func newWriter(t testing.TB, path string) *state.Writer {
 	t.Helper()
-	w, err := state.Create(path)
+	w, err := state.Create(path, state.Options{PublicID: true})
 	if err != nil {
 		t.Fatal(err)
 	}

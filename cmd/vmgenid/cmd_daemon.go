@@ -35,6 +35,7 @@ type daemonOptions struct {
 	uevent     bool
 	vmclock    string // "auto", "off" (or empty) or a path
 	verbose    bool
+	publicID   bool
 }
 
 func init() {
@@ -60,6 +61,7 @@ func init() {
 			fs.BoolVar(&o.ged, "ged", o.ged, "poll the ACPI:Ged interrupt counts (Firecracker) when no GPE handler is found")
 			fs.BoolVar(&o.uevent, "uevent", o.uevent, "listen for the kernel's NEW_VMGENID uevent")
 			fs.StringVar(&o.vmclock, "vmclock", o.vmclock, "VMClock device or page-image file whose generation counter to watch; \"auto\": the first "+vmclock.DevicePattern+", if any; \"off\"")
+			fs.BoolVar(&o.publicID, "public-id", false, "publish the VM generation ID in the world-readable state file and to every event subscriber (default: root only, in the state file's .id companion and to root's subscribers)")
 			fs.BoolVar(&o.verbose, "v", false, "log details (every source problem, spurious signals)")
 		},
 		run: func(env *cmdEnv, args []string) error {
@@ -133,6 +135,7 @@ func runDaemon(ctx context.Context, env *cmdEnv, o daemonOptions) error {
 
 	d, err := daemon.New(daemon.Config{
 		StatePath:    o.statePath,
+		PublicID:     o.publicID,
 		SocketPath:   o.socketPath,
 		Sources:      srcs,
 		Detectors:    dets,

@@ -63,6 +63,7 @@ func newDaemonFixture(t *testing.T) *daemonFixture {
 		statePath:  filepath.Join(dir, "run", "state"),
 		socketPath: filepath.Join(dir, "sock"),
 		poll:       5 * time.Millisecond,
+		publicID:   true,  // the tests read the ID from the state file
 		gpe:        "off", // the host's counters and logs stay out of the test
 	}
 	return f

@@ -161,7 +161,7 @@ func hermetic(args []string) []string {
 func TestGoldenEpoch(t *testing.T) {
 	dir := t.TempDir()
 	statePath := filepath.Join(dir, "state")
-	w, err := state.Create(statePath)
+	w, err := state.Create(statePath, state.Options{PublicID: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,10 +2,11 @@ package daemon
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
+	"io/fs"
+
+	"github.com/vmgenid/vmgenid/internal/safefs"
 )
 
 // forksRecord is what a restarted daemon needs beyond the state file when
@@ -35,22 +36,15 @@ const maxForksFile = 4096
 func ForksPath(statePath string) string { return statePath + ".forks" }
 
 // readForks reads the forks file; ok is false when there is none or it
-// cannot be trusted.
+// cannot be trusted. It is opened as every file in the state directory
+// is (safefs.ReadFile): no link followed, no FIFO waited on, bounded.
 func readForks(path string) (forksRecord, bool, error) {
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
+	b, err := safefs.ReadFile(path, maxForksFile)
+	if errors.Is(err, fs.ErrNotExist) {
 		return forksRecord{}, false, nil
 	}
 	if err != nil {
 		return forksRecord{}, false, fmt.Errorf("daemon: reading the fork count of the last run: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxForksFile+1))
-	if err != nil {
-		return forksRecord{}, false, fmt.Errorf("daemon: reading the fork count of the last run: %w", err)
-	}
-	if len(b) > maxForksFile {
-		return forksRecord{}, false, fmt.Errorf("daemon: %s: longer than %d bytes", path, maxForksFile)
 	}
 	var r forksRecord
 	if err := json.Unmarshal(b, &r); err != nil {
@@ -60,28 +54,14 @@ func readForks(path string) (forksRecord, bool, error) {
 }
 
 // writeForks replaces the forks file atomically (a temporary file renamed
-// into place), so a crash leaves the old record or the new one.
+// into place, which state.Create removes if a crash leaves it), so a crash
+// leaves the old record or the new one.
 func writeForks(path string, r forksRecord) error {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".forks-*")
-	if err != nil {
-		return fmt.Errorf("daemon: saving the fork count: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename, a no-op
-	_, err = tmp.Write(append(b, '\n'))
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
+	if err := safefs.WriteFile(path, append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("daemon: saving the fork count: %w", err)
 	}
 	return nil

@@ -112,6 +112,9 @@ type Config struct {
 	// StatePath is the state file (state.Create takes its lock: a second
 	// daemon on the same path fails).
 	StatePath string
+	// PublicID publishes the ID in the public state file too (see
+	// state.Options); by default only the root-only ID file holds it.
+	PublicID bool
 	// SocketPath is the events socket; empty means no socket.
 	SocketPath string
 	// Sources are where the ID is read from, in order; the first device
@@ -250,11 +253,14 @@ func New(cfg Config) (_ *Daemon, err error) {
 	d.decider = NewDecider(countNames, cfg.CoalesceWindow)
 	d.detector = append(d.detector, cfg.Detectors...)
 
-	w, err := state.Create(cfg.StatePath)
+	w, err := state.Create(cfg.StatePath, state.Options{PublicID: cfg.PublicID})
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
 	d.writer = w
+	for _, r := range w.Repairs() {
+		cfg.Logf("repaired: %s", r)
+	}
 
 	id, readErr := d.findDevice()
 	obs := d.observe(id, readErr)

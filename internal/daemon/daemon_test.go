@@ -129,6 +129,7 @@ func (l *logBuf) String() string {
 func (f *fixture) config(poll time.Duration, mixer Mixer, log *logBuf) Config {
 	return Config{
 		StatePath:    f.statePath,
+		PublicID:     true, // the tests read the ID from the state file
 		SocketPath:   f.socketPath,
 		Sources:      []source.Source{source.NewACPI(tablesDir, f.mem)},
 		PollInterval: poll,
@@ -341,6 +342,7 @@ func TestHelperDaemonProcess(t *testing.T) {
 	paths := strings.Split(spec, "\n") // state, mem, tables
 	d, err := New(Config{
 		StatePath:    paths[0],
+		PublicID:     true,
 		Sources:      []source.Source{source.NewACPI(paths[2], paths[1])},
 		PollInterval: 5 * time.Millisecond,
 		Mixer:        &recordingMixer{},

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/vmgenid/vmgenid/internal/safefs"
 )
 
 // MaxClients is how many clients a Server serves at once; more are
@@ -47,12 +49,14 @@ type serverClient struct {
 // listen, in a directory it creates with mode 0755 if missing. A stale
 // socket left by a dead daemon is replaced; a live one (another server
 // answers) or any other kind of file at path is an error. A directory that
-// other users may write to without the sticky bit is refused: they could
-// swap the socket for a symbolic link between its creation and the chmod
-// that opens it to every user.
+// other users may write to is refused, even with the sticky bit: they
+// could bind the name first, or swap the socket for a symbolic link
+// between its creation and the chmod that opens it to every user.
 func Listen(path string) (*Server, error) {
-	if err := makeDir(filepath.Dir(path)); err != nil {
-		return nil, err
+	// Clients need to reach the socket: 0755. A directory others can
+	// write to is refused (safefs.MakeDir), sticky or not.
+	if _, err := safefs.MakeDir(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("events: socket %w", err)
 	}
 	if fi, err := os.Lstat(path); err == nil {
 		if fi.Mode().Type() != fs.ModeSocket {
@@ -80,31 +84,6 @@ func Listen(path string) (*Server, error) {
 	s.wg.Add(1)
 	go s.acceptLoop()
 	return s, nil
-}
-
-// makeDir creates dir with mode 0755 (whatever the umask) if it is missing,
-// and refuses one that other users can write to without the sticky bit.
-func makeDir(dir string) error {
-	fi, err := os.Stat(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("events: create directory: %w", err)
-		}
-		if err := os.Chmod(dir, 0o755); err != nil { // clients need to reach the socket
-			return fmt.Errorf("events: chmod directory: %w", err)
-		}
-		fi, err = os.Stat(dir)
-	}
-	if err != nil {
-		return fmt.Errorf("events: socket directory: %w", err)
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("events: %s is not a directory", dir)
-	}
-	if fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0 {
-		return fmt.Errorf("events: directory %s is writable by other users (mode %v): refusing to create the socket there", dir, fi.Mode().Perm())
-	}
-	return nil
 }
 
 // Path returns the socket's path.

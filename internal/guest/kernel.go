@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/vmgenid/vmgenid/internal/safefs"
 )
 
 // ErrUnavailable is wrapped by errors that mean the test guest cannot be
@@ -45,15 +46,8 @@ func CacheDir() (string, error) {
 // temporary directory is shared: another user could otherwise plant a
 // kernel there for the guest to boot.
 func privateTempDir(dir string) (string, error) {
-	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return "", fmt.Errorf("kernel cache %s: %w", dir, err)
-	}
-	fi, err := os.Lstat(dir)
-	if err != nil {
-		return "", fmt.Errorf("kernel cache %s: %w", dir, err)
-	}
-	if !fi.IsDir() || fi.Mode().Perm()&0o022 != 0 || !ownedByCaller(fi) {
-		return "", fmt.Errorf("kernel cache %s: not a directory of this user's that only it can write to (%v); set VMGENID_CACHE", dir, fi.Mode())
+	if _, err := safefs.MakeDir(dir, 0o700); err != nil {
+		return "", fmt.Errorf("kernel cache: %w; set VMGENID_CACHE", err)
 	}
 	return dir, nil
 }

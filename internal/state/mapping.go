@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/vmgenid/vmgenid/internal/safefs"
 )
 
 // wordAt returns a pointer to the 64-bit word at byte offset off of a
@@ -39,10 +41,11 @@ type Mapping struct {
 }
 
 // Map maps the state file at path read-only and checks its size, magic
-// and version once. It does not require a valid epoch: Epoch returns 0
+// and version once. The open does not block: a FIFO or anything else
+// that is not a regular file is refused. It does not require a valid epoch: Epoch returns 0
 // until one is published.
 func Map(path string) (*Mapping, error) {
-	f, err := os.Open(path)
+	f, err := safefs.OpenReader(path)
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
@@ -50,9 +53,6 @@ func Map(path string) (*Mapping, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("state: %s is not a regular file (%v)", path, fi.Mode().Type())
 	}
 	if fi.Size() != Size {
 		return nil, fmt.Errorf("state: %s is %d bytes, want %d", path, fi.Size(), Size)

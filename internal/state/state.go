@@ -8,14 +8,15 @@
 //	offset size field
 //	     0    8 magic "VMGENID\x00"
 //	     8    4 version (1)
-//	    12    4 flags: bit 0 = ID known
+//	    12    4 flags: bit 0 = ID known, bit 1 = ID withheld
 //	    16    8 seq: seqlock counter, odd while the writer updates the record
 //	    24    8 epoch
 //	    32   16 ID, in guest-memory order
 //	    48    8 physical address of the ID
 //	    56    8 changes seen since boot
 //	    64    8 time of the last change, Unix nanoseconds
-//	    72 4024 reserved: written as zero, ignored by readers
+//	    72 4024 reserved: ignored by readers; the writer's journal is at
+//	            OffJournal (see Writer)
 //
 // One Writer (the daemon) updates the page in place under a seqlock; any
 // number of Mappings read it. Readers that only ask "did anything change?"
@@ -44,6 +45,13 @@ const Version = 1
 // being able to read the ID (kmsg only, as on Firecracker).
 const FlagIDKnown = 1
 
+// FlagIDWithheld is set in the public state file's flags, with
+// FlagIDKnown clear and the ID and address fields zero, when the daemon
+// knows the ID but keeps it to the root-only file at IDPath (the default:
+// the ID is root's, as NetBSD's hw.acpivmgenidN.id is). docs/state-file.md
+// states the policy.
+const FlagIDWithheld = 2
+
 // Magic is the 8-byte signature at offset 0.
 const Magic = "VMGENID\x00"
 
@@ -65,8 +73,8 @@ const (
 
 // Record is the content of the state file, without the seqlock counter.
 type Record struct {
-	// Flags holds FlagIDKnown; other bits are reserved (written as 0,
-	// ignored by readers).
+	// Flags holds FlagIDKnown or FlagIDWithheld; other bits are
+	// reserved (written as 0, ignored by readers).
 	Flags uint32
 	// Epoch is the entropy epoch: never 0 nor all ones once published;
 	// see NextEpoch.

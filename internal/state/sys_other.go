@@ -21,10 +21,10 @@ var errLockHeld = errors.New("lock held")
 
 func lockFile(f *os.File) error { return errUnsupported }
 
-func openNoFollow(path string, flag int, perm fs.FileMode) (*os.File, error) {
-	return os.OpenFile(path, flag, perm)
-}
+func ownerOf(fi fs.FileInfo) (int, uint64, bool) { return 0, 0, false }
 
-func ownerOf(fi fs.FileInfo) (int, bool) { return 0, false }
+func processExists(pid int) bool { return false }
+
+func kernelLockHolder(f *os.File) (int, bool) { return 0, false }
 
 func isPermission(err error) bool { return errors.Is(err, fs.ErrPermission) }

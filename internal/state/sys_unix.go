@@ -42,20 +42,20 @@ func lockFile(f *os.File) error {
 	}
 }
 
-// openNoFollow opens path without following a symbolic link in its last
-// element, so that a link planted in the state directory is never written
-// through.
-func openNoFollow(path string, flag int, perm fs.FileMode) (*os.File, error) {
-	return os.OpenFile(path, flag|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, perm)
-}
-
-// ownerOf returns the owner's user ID of a file, and whether it is known.
-func ownerOf(fi fs.FileInfo) (int, bool) {
+// ownerOf returns the owner's user ID of a file and its number of links,
+// and whether they are known.
+func ownerOf(fi fs.FileInfo) (uid int, nlink uint64, ok bool) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
-		return 0, false
+		return 0, 0, false
 	}
-	return int(st.Uid), true
+	return int(st.Uid), uint64(st.Nlink), true
+}
+
+// processExists reports whether a process with this ID runs.
+func processExists(pid int) bool {
+	err := unix.Kill(pid, 0)
+	return err == nil || errors.Is(err, unix.EPERM)
 }
 
 // isPermission reports whether err is EACCES or EPERM.
