@@ -10,12 +10,10 @@ import (
 	"os/signal"
 	"runtime"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/vmgenid/vmgenid"
-	"github.com/vmgenid/vmgenid/acpi"
 	"github.com/vmgenid/vmgenid/internal/daemon"
 	"github.com/vmgenid/vmgenid/internal/detect"
 	"github.com/vmgenid/vmgenid/internal/source"
@@ -195,7 +193,7 @@ func counterDetectors(env *cmdEnv, o daemonOptions, srcs []source.Source, logf, 
 	case "off":
 		return nil
 	case "auto", "":
-		n, why := findGPE(env.global.acpiTables, srcs)
+		n, why := source.NotifyingGPE(srcs)
 		if n < 0 {
 			debugf("no GPE handler found: %s", why)
 		} else {
@@ -225,38 +223,4 @@ func counterDetectors(env *cmdEnv, o daemonOptions, srcs []source.Source, logf, 
 		debugf("not polling GED interrupts: %v", err)
 	}
 	return nil
-}
-
-// findGPE looks for the GPE method that notifies the first ACPI device
-// found, by scanning the raw AML of the tables (detect.FindGPEHandlers). It
-// returns -1 and why when there is none.
-func findGPE(tablesDir string, srcs []source.Source) (int, string) {
-	found, _, err := source.FindAll(srcs)
-	if err != nil {
-		return -1, err.Error()
-	}
-	path := ""
-	for _, f := range found {
-		if _, ok := f.Source.(*source.ACPI); ok && strings.HasPrefix(f.Device.Path, `\`) {
-			path = f.Device.Path
-			break
-		}
-	}
-	if path == "" {
-		return -1, "no ACPI device"
-	}
-	tables, _, err := acpi.ReadDir(tablesDir)
-	if err != nil {
-		return -1, err.Error()
-	}
-	for _, t := range acpi.DefinitionBlocks(tables) {
-		hs, err := detect.FindGPEHandlers(t.Name, t.AML(), path)
-		if err != nil {
-			return -1, err.Error()
-		}
-		if len(hs) > 0 {
-			return hs[0].GPE, fmt.Sprintf("%s.%s in %s notifies %s", `\_GPE`, hs[0].Method, hs[0].Table, path)
-		}
-	}
-	return -1, "no _Exx/_Lxx method notifies " + path
 }

@@ -33,8 +33,8 @@ func init() {
 type statusReport struct {
 	Sources []sourceStatus `json:"sources"`
 	Devices []deviceStatus `json:"devices"`
-	// VMClocks are the VMClock devices in the ACPI tables (issue 7): not
-	// ID devices, but another change signal the machine offers.
+	// VMClocks are the VMClock devices in the ACPI tables: not ID
+	// devices, but another change signal the machine offers.
 	VMClocks []vmclock.Status `json:"vmclocks,omitempty"`
 	// Error says why nothing could be found, with where it looked.
 	Error string `json:"error,omitempty"`
@@ -69,14 +69,17 @@ type warner interface{ Warnings() []error }
 
 func buildStatus(env *cmdEnv) (statusReport, bool) {
 	var rep statusReport
-	// Table problems are reported by the acpi source below.
-	rep.VMClocks, _ = vmclock.Inspect(env.global.acpiTables)
 	srcs, err := source.Detect(env.global.sourceOptions())
 	if err != nil {
 		rep.Error = err.Error()
 		return rep, false
 	}
 	defer source.CloseAll(srcs)
+	// The namespace the acpi source loads, once for both; its problems
+	// are reported with that source below.
+	if ns, _ := source.ACPINamespace(srcs); ns != nil {
+		rep.VMClocks = vmclock.InspectNamespace(ns)
+	}
 	found, _, err := source.FindAll(srcs)
 	if err != nil {
 		rep.Error = err.Error()

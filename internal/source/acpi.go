@@ -3,6 +3,7 @@ package source
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/vmgenid/vmgenid/acpi"
@@ -10,17 +11,23 @@ import (
 	"github.com/vmgenid/vmgenid/genid"
 )
 
-// ACPI finds VM generation ID devices in the ACPI tables of a directory
-// laid out like /sys/firmware/acpi/tables, works out each one's address by
-// evaluating its ADDR object as NetBSD's acpivmgenid(4) does, and reads
-// the ID from physical memory.
+// ACPI finds VM generation ID devices in the ACPI namespace, works out
+// each one's address by evaluating its ADDR object as NetBSD's
+// acpivmgenid(4) does, and reads the ID from physical memory.
+//
+// The namespace is loaded once, on first use, from a directory laid out
+// like /sys/firmware/acpi/tables (NewACPI) or from tables already read
+// (NewACPITables: the BSDs' tables in memory); Namespace hands the same
+// load to the other users (VMClock, GPE handlers).
 //
 // The physical-memory file is opened only when something needs it: to
 // read an ID, or to evaluate an ADDR kept in a SystemMemory field. Finding
 // the devices therefore works on machines without /dev/mem.
 type ACPI struct {
-	dir string
-	mem *memory
+	where string
+	// loadNS loads the namespace: acpi.LoadDir or acpi.Load.
+	loadNS func(aml.Options) (*acpi.Namespace, error)
+	mem    *memory
 	// amlMem reads SystemMemory regions for the evaluator: mem, except
 	// in the fuzz test.
 	amlMem aml.MemoryReader
@@ -30,6 +37,7 @@ type ACPI struct {
 
 	mu       sync.Mutex
 	loaded   bool
+	ns       *acpi.Namespace
 	devices  []Device
 	warnings []error
 	err      error
@@ -38,15 +46,26 @@ type ACPI struct {
 // NewACPI returns the ACPI source for the tables in tablesDir, reading
 // physical memory from memPath.
 func NewACPI(tablesDir, memPath string) *ACPI {
+	return newACPI(tablesDir, func(o aml.Options) (*acpi.Namespace, error) { return acpi.LoadDir(tablesDir, o) }, memPath)
+}
+
+// NewACPITables returns the ACPI source for tables already read (from
+// physical memory, on the BSDs), with the warnings reading them gave;
+// where says where they came from.
+func NewACPITables(where string, tables []*acpi.Table, warnings []error, memPath string) *ACPI {
+	return newACPI(where, func(o aml.Options) (*acpi.Namespace, error) { return acpi.Load(where, tables, warnings, o) }, memPath)
+}
+
+func newACPI(where string, loadNS func(aml.Options) (*acpi.Namespace, error), memPath string) *ACPI {
 	mem := newMemory(memPath)
-	return &ACPI{dir: tablesDir, mem: mem, amlMem: mem}
+	return &ACPI{where: where, loadNS: loadNS, mem: mem, amlMem: mem}
 }
 
 // Kind returns "acpi".
 func (s *ACPI) Kind() string { return "acpi" }
 
-// Location returns the table directory.
-func (s *ACPI) Location() string { return s.dir }
+// Location returns where the tables come from: the table directory.
+func (s *ACPI) Location() string { return s.where }
 
 // Close closes the physical-memory file if it was opened.
 func (s *ACPI) Close() error { return s.mem.Close() }
@@ -64,156 +83,65 @@ func (s *ACPI) Warnings() []error {
 	return append([]error(nil), s.warnings...)
 }
 
-// Devices loads the tables (once; later calls return the same result) and
-// returns the present VM generation ID devices in namespace order, named
-// acpivmgenid0, acpivmgenid1, ….
+// Devices loads the namespace (once; later calls return the same result)
+// and returns the present VM generation ID devices in namespace order,
+// named acpivmgenid0, acpivmgenid1, ….
 func (s *ACPI) Devices() ([]Device, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.loaded {
-		s.devices, s.err = s.scan()
-		s.loaded = true
-	}
+	s.load()
 	return append([]Device(nil), s.devices...), s.err
 }
 
-func (s *ACPI) scan() ([]Device, error) {
-	tables, warnings, err := acpi.ReadDir(s.dir)
-	if err != nil {
-		if len(tables) == 0 {
-			return nil, fmt.Errorf("acpi tables %s: %w", s.dir, err)
-		}
-		// Some tables were malformed and left out; the rest can
-		// still hold the device.
-		s.warnings = append(s.warnings, err)
+// Namespace returns the namespace Devices found the devices in, loading it
+// if Devices has not: the one load every other user of the tables shares.
+func (s *ACPI) Namespace() (*acpi.Namespace, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	if s.ns == nil {
+		return nil, s.err
 	}
-	s.warnings = append(s.warnings, warnings...)
-	return s.discover(tables)
+	return s.ns, nil
 }
 
-// discover builds the namespace from the tables' definition blocks and
-// finds the devices in it.
-func (s *ACPI) discover(tables []*acpi.Table) ([]Device, error) {
-	var blocks []aml.Block
-	for _, t := range acpi.DefinitionBlocks(tables) {
-		blocks = append(blocks, aml.Block{Table: t.Name, AML: t.AML(), Base: acpi.HeaderSize, Revision: t.Revision})
+// load loads the namespace and finds the devices, once. The caller holds
+// s.mu.
+func (s *ACPI) load() {
+	if s.loaded {
+		return
 	}
-	if len(blocks) == 0 {
-		return nil, fmt.Errorf("acpi tables %s: no DSDT or SSDT among %d tables", s.dir, len(tables))
+	s.loaded = true
+	s.ns, s.err = s.loadNS(aml.Options{Memory: s.amlMem, MaxSteps: s.maxSteps})
+	if s.err != nil {
+		return
 	}
-	ns, err := s.load(blocks)
-	if err != nil {
-		return nil, fmt.Errorf("acpi tables %s: %w", s.dir, err)
-	}
-	return s.find(ns), nil
+	s.warnings = append(s.warnings, s.ns.Warnings...)
+	s.devices = s.find(s.ns.Namespace)
 }
 
-// load builds the namespace. A block that cannot be decoded is left out
-// (with a warning) and the rest loaded again, so that one broken SSDT does
-// not hide a device defined elsewhere.
-func (s *ACPI) load(blocks []aml.Block) (*aml.Namespace, error) {
-	opts := aml.Options{Memory: s.amlMem, MaxSteps: s.maxSteps}
-	for len(blocks) > 0 {
-		ns, err := aml.Load(blocks, opts)
-		if err == nil {
-			return ns, nil
-		}
-		var ae *aml.Error
-		drop := -1
-		if errors.As(err, &ae) {
-			for i, b := range blocks {
-				if b.Table == ae.Table {
-					drop = i
-					break
-				}
-			}
-		}
-		if drop < 0 {
-			return nil, err
-		}
-		s.warnings = append(s.warnings, fmt.Errorf("table %s left out: %w", ae.Table, err))
-		blocks = append(blocks[:drop:drop], blocks[drop+1:]...)
-	}
-	return nil, errors.New("no definition block could be decoded")
-}
-
-// find walks the namespace's devices in order and keeps the present ones
-// whose _HID or _CID names a VM generation ID device.
+// find keeps the present devices whose _HID or _CID names a VM generation
+// ID device.
 func (s *ACPI) find(ns *aml.Namespace) []Device {
 	var out []Device
-	present := map[*aml.Node]bool{}
-	for _, n := range ns.Devices() {
-		hid, cids := ns.DeviceIDs(n)
-		match := IsACPIID(hid)
-		for _, c := range cids {
-			match = match || IsACPIID(c)
+	for _, f := range ns.FindDevices(IsACPIID) {
+		for _, err := range f.StatusErrs {
+			s.warnings = append(s.warnings, fmt.Errorf("%w (device taken as present)", err))
 		}
-		// _STA is evaluated only for matches (and their enclosing
-		// devices): other devices' _STA methods read registers of
-		// hardware that is none of our business.
-		if !match || !s.enumerable(ns, n, present) {
+		if !f.Present() {
 			continue
 		}
 		d := Device{
 			Name:   fmt.Sprintf("acpivmgenid%d", len(out)),
-			Path:   aml.DisplayPath(n.Path()),
-			HID:    hid,
-			CIDs:   cids,
-			Origin: n.Table(),
+			Path:   aml.DisplayPath(f.Node.Path()),
+			HID:    f.HID,
+			CIDs:   f.CIDs,
+			Origin: f.Node.Table(),
 		}
-		d.PAddr, d.AddrErr = evalADDR(ns, n)
+		d.PAddr, d.AddrErr = evalADDR(ns, f.Node)
 		out = append(out, d)
 	}
 	return out
-}
-
-// Bits of _STA.
-const (
-	staPresent    = 1 << 0
-	staFunctional = 1 << 3
-)
-
-// enumerable reports whether the device is present (_STA bit 0, or no
-// _STA) and every enclosing device lets its children be enumerated
-// (present or functioning, as ACPI and Linux have it). Results are
-// memoised in present.
-func (s *ACPI) enumerable(ns *aml.Namespace, n *aml.Node, present map[*aml.Node]bool) bool {
-	for p := n.Parent(); p != nil; p = p.Parent() {
-		if p.Kind() != aml.KindDevice {
-			continue
-		}
-		sta := s.status(ns, p)
-		if sta&(staPresent|staFunctional) == 0 {
-			return false
-		}
-	}
-	if v, ok := present[n]; ok {
-		return v
-	}
-	v := s.status(ns, n)&staPresent != 0
-	present[n] = v
-	return v
-}
-
-// status evaluates a device's _STA; a device without one is present and
-// functioning (0x0F). A _STA that fails is taken as 0x0F too, with a
-// warning: hiding a device because of our evaluator would be worse.
-func (s *ACPI) status(ns *aml.Namespace, n *aml.Node) uint64 {
-	sta := n.Child("_STA")
-	if sta == nil {
-		return 0x0F
-	}
-	v, err := ns.Evaluate(sta)
-	if err != nil {
-		s.warnings = append(s.warnings, fmt.Errorf("%w (device taken as present)", err))
-		return 0x0F
-	}
-	i, ok := v.(aml.Integer)
-	if !ok {
-		s.warnings = append(s.warnings, fmt.Errorf("%s._STA is %s, not an Integer (device taken as present)", aml.DisplayPath(n.Path()), aml.TypeName(v)))
-		return 0x0F
-	}
-	return uint64(i)
 }
 
 // evalADDR evaluates the device's ADDR (a Method on QEMU, a Name on
@@ -265,4 +193,63 @@ func addrFromPackage(v aml.Object) (uint64, error) {
 		half[i] = uint64(n)
 	}
 	return half[0] | half[1]<<32, nil
+}
+
+// ACPINamespace returns the namespace of the first source among srcs that
+// reads ACPI tables, loading it if nothing has yet: the one load a command
+// or the daemon shares between VM generation ID devices, VMClock and GPE
+// handlers. It returns nil and no error when no source reads ACPI tables.
+func ACPINamespace(srcs []Source) (*acpi.Namespace, error) {
+	for _, s := range srcs {
+		if a, ok := s.(namespacer); ok {
+			return a.Namespace()
+		}
+	}
+	return nil, nil
+}
+
+// namespacer is a source that reads ACPI tables: ACPI, and the sources
+// that embed it.
+type namespacer interface {
+	Namespace() (*acpi.Namespace, error)
+}
+
+// NotifyingGPE returns the number of the general-purpose event whose
+// handler (\_GPE._Exx or _Lxx) notifies the first ACPI device found, and
+// which method that is; -1 and why when there is none. Handlers are found
+// by decoding the methods' AML (aml.Notifiers), in the namespace the
+// sources loaded.
+func NotifyingGPE(srcs []Source) (int, string) {
+	found, _, err := FindAll(srcs)
+	if err != nil {
+		return -1, err.Error()
+	}
+	var dev Device
+	for _, f := range found {
+		if _, ok := f.Source.(namespacer); ok && strings.HasPrefix(f.Device.Path, `\`) {
+			dev = f.Device
+			break
+		}
+	}
+	if dev.Path == "" {
+		return -1, "no ACPI device"
+	}
+	ns, err := ACPINamespace(srcs)
+	if err != nil || ns == nil {
+		return -1, fmt.Sprint("no ACPI namespace: ", err)
+	}
+	n := ns.Lookup(dev.Path)
+	if n == nil {
+		return -1, dev.Path + " is not in the namespace"
+	}
+	handlers, err := ns.Notifiers(n)
+	for _, h := range handlers {
+		if h.GPE >= 0 {
+			return h.GPE, fmt.Sprintf("%s in %s notifies %s", aml.DisplayPath(h.Method.Path()), h.Method.Table(), dev.Path)
+		}
+	}
+	if err != nil {
+		return -1, err.Error()
+	}
+	return -1, `no \_GPE._Exx or _Lxx method notifies ` + dev.Path
 }

@@ -59,8 +59,9 @@ func FuzzACPIDiscovery(f *testing.F) {
 		if err != nil {
 			t.Fatalf("the wrapper built an invalid table: %v", err)
 		}
-		s := &ACPI{dir: "fuzz", mem: newMemory(""), amlMem: patternMemory{}, maxSteps: 20000}
-		devs, err := s.discover([]*acpi.Table{tbl})
+		s := NewACPITables("fuzz", []*acpi.Table{tbl}, nil, "")
+		s.amlMem, s.maxSteps = patternMemory{}, 20000
+		devs, err := s.Devices()
 		if err != nil {
 			return
 		}

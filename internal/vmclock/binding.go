@@ -78,7 +78,10 @@ func (b *Binding) explain(d Device) {
 		why = fmt.Sprintf("the kernel needs %s=y (or =m) for the %s driver, which offers /dev/vmclock0", KernelOption, DriverName)
 	}
 	b.Note = "no driver bound: " + why
-	if !d.Present() {
+	switch {
+	case d.HiddenBy != "":
+		b.Note = fmt.Sprintf("no driver bound: the firmware reports the enclosing device %s neither present nor functioning", d.HiddenBy)
+	case !d.Present():
 		b.Note = fmt.Sprintf("no driver bound: the firmware reports the device absent (_STA %#x)", d.Status)
 	}
 }

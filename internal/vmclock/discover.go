@@ -1,6 +1,7 @@
 package vmclock
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -35,8 +36,13 @@ type Device struct {
 	// Status is the evaluated _STA (0x0F when there is none). Bit 0 clear
 	// means the firmware says the device is absent.
 	Status uint64
-	// StatusErr says why _STA could not be evaluated (Status is then 0x0F,
-	// as operating systems assume).
+	// HiddenBy is the path of an enclosing device whose _STA says it is
+	// neither present nor functioning, which hides this one; empty when
+	// none does.
+	HiddenBy string
+	// StatusErr says why _STA (the device's own or an enclosing device's)
+	// could not be evaluated (it is then taken as 0x0F, as operating
+	// systems do).
 	StatusErr error
 	// PAddr and Length are the page's physical address and length from the
 	// first memory descriptor of _CRS (base plus translation offset).
@@ -49,68 +55,34 @@ type Device struct {
 	AddrErr error
 }
 
-// Present reports whether _STA says the device is present (bit 0).
-func (d Device) Present() bool { return d.Status&1 != 0 }
+// Present reports whether an operating system enumerates the device: _STA
+// says present (bit 0) and no enclosing device hides it.
+func (d Device) Present() bool { return d.Status&1 != 0 && d.HiddenBy == "" }
 
 // Discover finds the VMClock devices in a namespace, in namespace order:
-// devices whose _HID or one of whose _CID values is AMZNC10C or VMCLOCK.
-// For each it evaluates _STA and reads the page address from _CRS.
+// devices whose _HID or one of whose _CID values is AMZNC10C or VMCLOCK,
+// with their status (aml.FindDevices) and the page address from _CRS.
 // Problems with one device are recorded in it, never fatal.
 func Discover(ns *aml.Namespace) []Device {
 	var out []Device
-	for _, n := range ns.Devices() {
-		hid, cids := ns.DeviceIDs(n)
-		match := IsACPIID(hid)
-		for _, c := range cids {
-			match = match || IsACPIID(c)
-		}
-		if !match {
-			continue
-		}
-		d := Device{Path: aml.DisplayPath(n.Path()), HID: hid, CIDs: cids, Table: n.Table(), Status: 0x0F}
-		if sta := n.Child("_STA"); sta != nil {
-			v, err := ns.Evaluate(sta)
-			if i, ok := v.(aml.Integer); err == nil && ok {
-				d.Status = uint64(i)
-			} else if err != nil {
-				d.StatusErr = err
-			} else {
-				d.StatusErr = fmt.Errorf("%s._STA is %s, not an Integer", d.Path, aml.TypeName(v))
-			}
-		}
-		d.PAddr, d.Length, d.Resource, d.AddrErr = pageFromCRS(ns, n, d.Path)
+	for _, f := range ns.FindDevices(IsACPIID) {
+		d := Device{Path: aml.DisplayPath(f.Node.Path()), HID: f.HID, CIDs: f.CIDs, Table: f.Node.Table(),
+			Status: f.Status, HiddenBy: f.HiddenBy, StatusErr: errors.Join(f.StatusErrs...)}
+		d.PAddr, d.Length, d.Resource, d.AddrErr = pageFromCRS(ns, f.Node, d.Path)
 		out = append(out, d)
 	}
 	return out
 }
 
-// DiscoverTables loads the definition blocks of the ACPI tables in dir
-// (laid out like /sys/firmware/acpi/tables) and runs Discover. Tables or
-// blocks that cannot be decoded are skipped, as operating systems do; the
-// returned warnings say which.
+// DiscoverTables loads the ACPI tables in dir (laid out like
+// /sys/firmware/acpi/tables; acpi.LoadDir) and runs Discover. The
+// warnings say what did not load.
 func DiscoverTables(dir string) (devs []Device, warnings []error, err error) {
-	tables, warnings, err := acpi.ReadDir(dir)
+	ns, err := acpi.LoadDir(dir, aml.Options{})
 	if err != nil {
-		if len(tables) == 0 {
-			return nil, warnings, fmt.Errorf("vmclock: acpi tables %s: %w", dir, err)
-		}
-		warnings = append(warnings, err)
+		return nil, nil, fmt.Errorf("vmclock: %w", err)
 	}
-	var blocks []aml.Block
-	for _, t := range acpi.DefinitionBlocks(tables) {
-		blocks = append(blocks, aml.Block{Table: t.Name, AML: t.AML(), Base: acpi.HeaderSize, Revision: t.Revision})
-	}
-	if len(blocks) == 0 {
-		return nil, warnings, fmt.Errorf("vmclock: acpi tables %s: no DSDT or SSDT among %d tables", dir, len(tables))
-	}
-	ns, err := aml.Load(blocks, aml.Options{})
-	if err != nil {
-		if ns == nil {
-			return nil, warnings, fmt.Errorf("vmclock: acpi tables %s: %w", dir, err)
-		}
-		warnings = append(warnings, err)
-	}
-	return Discover(ns), warnings, nil
+	return Discover(ns.Namespace), ns.Warnings, nil
 }
 
 // memoryDescriptors are the resource descriptors that can give the page.

@@ -41,6 +41,7 @@ func TestDiscoverVariants(t *testing.T) {
 		paddr, length uint64
 		resource      string
 		addrErr       string
+		hiddenBy      string
 	}
 	want := map[string]result{
 		`\_SB.QCLK`: {hid: "VMCLOCK", status: 0xF, paddr: 0xFEED0000, length: 0x1000, resource: "DWordMemory"},
@@ -51,6 +52,8 @@ func TestDiscoverVariants(t *testing.T) {
 		`\_SB.ICLK`: {hid: "AMZNC10C", status: 0xF, addrErr: `\_SB.ICLK._CRS has no memory descriptor for the page (only IO)`},
 		`\_SB.SCLK`: {hid: "AMZNC10C", status: 0xF, paddr: 0xFED00000, length: 0x68, resource: "Memory32Fixed", addrErr: "Memory32Fixed at offset 0: length 0x68 ends before vm_generation_counter (offset 104)"},
 		`\_SB.BCLK`: {hid: "AMZNC10C", status: 0xF, addrErr: `\_SB.BCLK._CRS is an Integer, want a resource template (Buffer)`},
+		// Its own _STA is fine, its parent's says absent: not present.
+		`\_SB.HIDN.HCLK`: {hid: "AMZNC10C", status: 0xF, paddr: 0xFEF10000, length: 0x1000, resource: "Memory32Fixed", hiddenBy: `\_SB.HIDN`},
 	}
 	seen := map[string]bool{}
 	for _, d := range devs {
@@ -63,7 +66,7 @@ func TestDiscoverVariants(t *testing.T) {
 		if d.Table != "DSDT" {
 			t.Errorf("%s: table %q", d.Path, d.Table)
 		}
-		got := result{hid: d.HID, cids: strings.Join(d.CIDs, ","), status: d.Status, paddr: d.PAddr, length: d.Length, resource: d.Resource}
+		got := result{hid: d.HID, cids: strings.Join(d.CIDs, ","), status: d.Status, paddr: d.PAddr, length: d.Length, resource: d.Resource, hiddenBy: d.HiddenBy}
 		wantNoErr := w
 		wantNoErr.addrErr = ""
 		if got != wantNoErr {
@@ -75,7 +78,7 @@ func TestDiscoverVariants(t *testing.T) {
 		case w.addrErr != "" && (d.AddrErr == nil || !strings.Contains(d.AddrErr.Error(), w.addrErr)):
 			t.Errorf("%s: address error %v, want one saying %q", d.Path, d.AddrErr, w.addrErr)
 		}
-		if d.Present() != (w.status&1 != 0) {
+		if d.Present() != (w.status&1 != 0 && w.hiddenBy == "") {
 			t.Errorf("%s: Present() = %v with _STA %#x", d.Path, d.Present(), d.Status)
 		}
 	}
@@ -89,7 +92,7 @@ func TestDiscoverVariants(t *testing.T) {
 	for _, d := range devs {
 		order = append(order, d.Path)
 	}
-	if got := strings.Join(order, " "); got != `\_SB.QCLK \_SB.PCLK \_SB.TCLK \_SB.ACLK \_SB.NCLK \_SB.ICLK \_SB.SCLK \_SB.BCLK` {
+	if got := strings.Join(order, " "); got != `\_SB.QCLK \_SB.PCLK \_SB.TCLK \_SB.ACLK \_SB.NCLK \_SB.ICLK \_SB.SCLK \_SB.BCLK \_SB.HIDN.HCLK` {
 		t.Errorf("order %s", got)
 	}
 }

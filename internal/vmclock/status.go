@@ -2,6 +2,8 @@ package vmclock
 
 import (
 	"fmt"
+	"github.com/vmgenid/vmgenid/acpi"
+	"github.com/vmgenid/vmgenid/acpi/aml"
 	"io"
 	"os"
 	"path/filepath"
@@ -47,27 +49,35 @@ type PageInfo struct {
 	Notifications     bool     `json:"notifications"`
 }
 
-// Inspect finds the VMClock devices in the ACPI tables in dir and, when dir
-// is this machine's own (LiveTablesDir), whether a driver is bound to each
-// and what the page holds. The error is for tables that cannot be read at
-// all; finding no device is an empty list.
+// Inspect finds the VMClock devices in the ACPI tables in dir and reports
+// them as InspectNamespace does. The error is for tables that cannot be
+// read at all; finding no device is an empty list.
 func Inspect(tablesDir string) ([]Status, error) {
-	devs, _, err := DiscoverTables(tablesDir)
+	ns, err := acpi.LoadDir(tablesDir, aml.Options{})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("vmclock: %w", err)
 	}
-	live := sameDir(tablesDir, LiveTablesDir)
+	return InspectNamespace(ns), nil
+}
+
+// InspectNamespace reports the VMClock devices in an already loaded
+// namespace and, when its tables are this machine's own (ns.Where is
+// LiveTablesDir), whether a driver is bound to each and what the page
+// holds.
+func InspectNamespace(ns *acpi.Namespace) []Status {
+	devs := Discover(ns.Namespace)
+	live := sameDir(ns.Where, LiveTablesDir)
 	out := make([]Status, 0, len(devs))
 	for i, d := range devs {
 		var b Binding
 		if live {
 			b = CheckBinding(d)
 		} else {
-			b.Note = fmt.Sprintf("driver binding not checked: the tables in %s are not this machine's", tablesDir)
+			b.Note = fmt.Sprintf("driver binding not checked: the tables in %s are not this machine's", ns.Where)
 		}
 		out = append(out, statusOf(fmt.Sprintf("vmclock%d", i), d, b))
 	}
-	return out, nil
+	return out
 }
 
 // statusOf puts a device, its binding and (when there is a device node)

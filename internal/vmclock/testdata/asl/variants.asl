@@ -90,6 +90,24 @@ DefinitionBlock ("", "DSDT", 2, "VMGTST", "VMCLOCK", 0x00000001)
         Name (_CRS, 0x1234)
     }
 
+    /*
+     * Inside a device that is neither present nor functioning: hidden
+     * from enumeration whatever its own _STA says.
+     */
+    Device (\_SB.HIDN)
+    {
+        Name (_HID, "PNP0A05")
+        Name (_STA, Zero)
+        Device (HCLK)
+        {
+            Name (_HID, "AMZNC10C")
+            Name (_CRS, ResourceTemplate ()
+            {
+                Memory32Fixed (ReadOnly, 0xFEF10000, 0x00001000)
+            })
+        }
+    }
+
     /* A VM generation ID device, which is not a VMClock. */
     Device (\_SB.VGEN)
     {
