@@ -229,7 +229,7 @@ func TestWatch(t *testing.T) {
 			var srv *events.Server
 			if withSocket {
 				var err error
-				if srv, err = events.Listen(sock); err != nil {
+				if srv, err = events.Listen(sock, events.Options{}); err != nil {
 					t.Fatal(err)
 				}
 				defer srv.Close()

@@ -293,7 +293,7 @@ func New(cfg Config) (_ *Daemon, err error) {
 	}
 	d.saveKernelCount()
 	if cfg.SocketPath != "" {
-		s, err := events.Listen(cfg.SocketPath)
+		s, err := events.Listen(cfg.SocketPath, events.Options{PublicID: cfg.PublicID})
 		if err != nil {
 			return nil, fmt.Errorf("daemon: %w", err)
 		}

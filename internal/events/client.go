@@ -29,7 +29,8 @@ func Dial(ctx context.Context, path string) (*Client, error) {
 }
 
 // Next blocks until the next event arrives. It returns io.EOF when the
-// server closed the stream between events. A line longer than MaxLine, a
+// server closed the stream between events, and a *RefusedError when the
+// server refused this client (say, too many connections from its user). A line longer than MaxLine, a
 // stream cut mid-line, or a line that is not a valid event is an error
 // naming the line number; after one, Next keeps returning it.
 func (c *Client) Next() (Event, error) {
@@ -43,6 +44,10 @@ func (c *Client) Next() (Event, error) {
 		var ev Event
 		if ev, err = parseLine(b); err == nil {
 			return ev, nil
+		}
+		if re := (*RefusedError)(nil); errors.As(err, &re) {
+			c.err = re
+			break
 		}
 		c.err = fmt.Errorf("events: line %d: %w", c.line, err)
 	case errors.Is(err, bufio.ErrBufferFull):

@@ -10,6 +10,17 @@
 // Wire format, one object per line (at most MaxLine bytes with the "\n"):
 //
 //	{"epoch":2,"id":"ddccbbaaffee11002233445566778899","id_known":true,"reason":"poll","time":"2026-11-27T04:30:00.123456789Z"}
+//
+// The ID goes only to root (and the daemon's own user); other clients get
+// "id":"", "id_known":false and "id_withheld":true, unless the daemon runs
+// with --public-id (docs/state-file.md, "The ID policy").
+//
+// A client the server will not serve (too many connections from its user)
+// gets one line saying why, then the server closes the connection:
+//
+//	{"refused":"too many connections from uid 1000 (16 allowed per user)"}
+//
+// Client.Next returns it as a *RefusedError.
 package events
 
 import (
@@ -35,6 +46,9 @@ type Event struct {
 	ID string `json:"id"`
 	// IDKnown is true exactly when ID is set.
 	IDKnown bool `json:"id_known"`
+	// IDWithheld is true when the daemon knows the ID but does not send
+	// it to this client (only root's get it); ID is then "".
+	IDWithheld bool `json:"id_withheld,omitempty"`
 	// Reason names the detector that noticed the change ("poll", "kmsg",
 	// "gpe", "uevent", "restart", …).
 	Reason string `json:"reason"`
@@ -65,7 +79,38 @@ func (e Event) validate() error {
 	if e.IDKnown != (e.ID != "") {
 		return fmt.Errorf("id_known is %v but id is %q", e.IDKnown, e.ID)
 	}
+	if e.IDWithheld && e.IDKnown {
+		return errors.New("id_withheld and id_known are both true")
+	}
 	return nil
+}
+
+// Withheld returns e as a client that may not see the ID gets it.
+func (e Event) Withheld() Event {
+	if e.IDKnown {
+		e.ID, e.IDKnown, e.IDWithheld = "", false, true
+	}
+	return e
+}
+
+// RefusedError is what Client.Next returns when the server refused the
+// client and said why before closing.
+type RefusedError struct {
+	// Reason is the server's explanation, as sent.
+	Reason string
+}
+
+// Error says that the daemon refused this client, and why.
+func (e *RefusedError) Error() string {
+	return "events: the daemon refused this connection: " + e.Reason
+}
+
+// refusalLine is the line a server sends to a client it refuses.
+func refusalLine(reason string) []byte {
+	j, _ := json.Marshal(struct {
+		Refused string `json:"refused"`
+	}{reason})
+	return append(j, '\n')
 }
 
 // AppendLine appends e as one JSON line, newline included.
@@ -87,16 +132,19 @@ func (e Event) AppendLine(b []byte) ([]byte, error) {
 // wireEvent mirrors Event with pointers, to tell a missing field from a
 // zero one.
 type wireEvent struct {
-	Epoch   *uint64    `json:"epoch"`
-	ID      *string    `json:"id"`
-	IDKnown *bool      `json:"id_known"`
-	Reason  string     `json:"reason"`
-	Time    *time.Time `json:"time"`
+	Epoch      *uint64    `json:"epoch"`
+	ID         *string    `json:"id"`
+	IDKnown    *bool      `json:"id_known"`
+	IDWithheld bool       `json:"id_withheld"`
+	Reason     string     `json:"reason"`
+	Time       *time.Time `json:"time"`
+	Refused    *string    `json:"refused"`
 }
 
 // ParseLine decodes one line of the stream, with or without its trailing
 // newline. Unknown fields are ignored (later versions may add some); the
-// fields epoch, id, id_known and time are required and checked.
+// fields epoch, id, id_known and time are required and checked. A
+// server's refusal ({"refused":"why"}) yields a *RefusedError.
 func ParseLine(line []byte) (Event, error) {
 	ev, err := parseLine(line)
 	if err != nil {
@@ -120,6 +168,8 @@ func parseLine(line []byte) (Event, error) {
 		return Event{}, fmt.Errorf("bad JSON: %w", err)
 	}
 	switch {
+	case w.Refused != nil:
+		return Event{}, &RefusedError{Reason: *w.Refused}
 	case w.Epoch == nil:
 		return Event{}, errors.New("field epoch is missing")
 	case w.ID == nil:
@@ -129,7 +179,7 @@ func parseLine(line []byte) (Event, error) {
 	case w.Time == nil:
 		return Event{}, errors.New("field time is missing")
 	}
-	e := Event{Epoch: *w.Epoch, ID: *w.ID, IDKnown: *w.IDKnown, Reason: w.Reason, Time: *w.Time}
+	e := Event{Epoch: *w.Epoch, ID: *w.ID, IDKnown: *w.IDKnown, IDWithheld: w.IDWithheld, Reason: w.Reason, Time: *w.Time}
 	if err := e.validate(); err != nil {
 		return Event{}, err
 	}

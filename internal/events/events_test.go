@@ -95,7 +95,7 @@ func TestAppendLine(t *testing.T) {
 
 func listen(t *testing.T) *Server {
 	t.Helper()
-	s, err := Listen(filepath.Join(t.TempDir(), "run", "events.sock"))
+	s, err := Listen(filepath.Join(t.TempDir(), "run", "events.sock"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,8 +220,9 @@ func TestMaxClients(t *testing.T) {
 	}
 	waitClients(t, s, MaxClients)
 	extra := dial(t, s.Path())
-	if _, err := extra.Next(); !errors.Is(err, io.EOF) {
-		t.Errorf("client beyond MaxClients: %v, want io.EOF (disconnected)", err)
+	var re *RefusedError
+	if _, err := extra.Next(); !errors.As(err, &re) || !strings.Contains(re.Reason, "limit") {
+		t.Errorf("client beyond MaxClients: %v, want a refusal saying why", err)
 	}
 	if n := s.Clients(); n != MaxClients {
 		t.Errorf("%d clients, want %d", n, MaxClients)
@@ -239,20 +240,20 @@ func TestListenExistingPath(t *testing.T) {
 	}
 	ln.SetUnlinkOnClose(false)
 	ln.Close()
-	s, err := Listen(stale)
+	s, err := Listen(stale, Options{})
 	if err != nil {
 		t.Fatalf("Listen over a stale socket: %v", err)
 	}
 	defer s.Close()
 
 	// A live one is not.
-	if _, err := Listen(stale); err == nil || !strings.Contains(err.Error(), "another server") {
+	if _, err := Listen(stale, Options{}); err == nil || !strings.Contains(err.Error(), "another server") {
 		t.Errorf("Listen over a live socket: %v", err)
 	}
 	// Nor is anything that is not a socket.
 	file := filepath.Join(dir, "file")
 	os.WriteFile(file, []byte("keep me"), 0o644)
-	if _, err := Listen(file); err == nil || !strings.Contains(err.Error(), "not a socket") {
+	if _, err := Listen(file, Options{}); err == nil || !strings.Contains(err.Error(), "not a socket") {
 		t.Errorf("Listen over a regular file: %v", err)
 	}
 	if b, _ := os.ReadFile(file); string(b) != "keep me" {
@@ -282,7 +283,7 @@ func TestListenDirectory(t *testing.T) {
 		if err := os.Chmod(dir, tc.mode); err != nil {
 			t.Fatal(err)
 		}
-		s, err := Listen(filepath.Join(dir, "events.sock"))
+		s, err := Listen(filepath.Join(dir, "events.sock"), Options{})
 		if tc.ok != (err == nil) {
 			t.Errorf("directory mode %v: Listen error %v, want ok=%v", tc.mode, err, tc.ok)
 		}
@@ -293,7 +294,7 @@ func TestListenDirectory(t *testing.T) {
 		}
 	}
 	dir := filepath.Join(t.TempDir(), "a", "b")
-	s, err := Listen(filepath.Join(dir, "events.sock"))
+	s, err := Listen(filepath.Join(dir, "events.sock"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,9 +15,19 @@ import (
 )
 
 // MaxClients is how many clients a Server serves at once; more are
-// disconnected on arrival, so that anyone allowed to connect cannot
-// exhaust the daemon's file descriptors.
+// refused on arrival, so that anyone allowed to connect cannot exhaust the
+// daemon's file descriptors.
 const MaxClients = 256
+
+// MaxClientsPerUser is how many clients one unprivileged user (not root,
+// not the daemon's own user; or a peer whose credentials are unknown) may
+// have at once, so that no user can take every slot.
+const MaxClientsPerUser = 16
+
+// ReservedClients is how many of the MaxClients slots only privileged
+// peers (root, the daemon's own user) may take: however many users
+// connect, root's "vmgenid watch" gets in.
+const ReservedClients = 32
 
 // clientQueue is how many lines may wait for one client before it counts
 // as too slow and is dropped.
@@ -26,23 +36,37 @@ const clientQueue = 32
 // writeTimeout bounds one write to a client.
 const writeTimeout = 2 * time.Second
 
+// Options are what Listen may be told besides the path.
+type Options struct {
+	// PublicID sends the ID to every client; by default only
+	// privileged peers (root, the daemon's own user) get it and the
+	// others get Event.Withheld.
+	PublicID bool
+}
+
 // Server accepts clients on a Unix socket and broadcasts events to them.
 // Its methods are safe for concurrent use.
 type Server struct {
 	path string
+	opt  Options
 	ln   *net.UnixListener
 
 	mu      sync.Mutex
 	clients map[*serverClient]struct{}
+	perUser map[int]int // clients by user ID, unprivileged users only
 	closed  bool
 	wg      sync.WaitGroup
 }
 
 type serverClient struct {
-	conn  *net.UnixConn
-	queue chan []byte
-	done  chan struct{}
-	once  sync.Once
+	conn *net.UnixConn
+	// uid is the peer's user ID, -1 if unknown; privileged is true for
+	// root and the daemon's own user.
+	uid        int
+	privileged bool
+	queue      chan []byte
+	done       chan struct{}
+	once       sync.Once
 }
 
 // Listen creates the socket at path, mode 0666 so that any user may
@@ -52,7 +76,12 @@ type serverClient struct {
 // other users may write to is refused, even with the sticky bit: they
 // could bind the name first, or swap the socket for a symbolic link
 // between its creation and the chmod that opens it to every user.
-func Listen(path string) (*Server, error) {
+//
+// Each client's credentials are read when it connects (PeerUID): an
+// unprivileged user may hold MaxClientsPerUser connections, and only
+// privileged peers may take the last ReservedClients slots; a refused
+// client gets one line saying why (RefusedError) before the close.
+func Listen(path string, opt Options) (*Server, error) {
 	// Clients need to reach the socket: 0755. A directory others can
 	// write to is refused (safefs.MakeDir), sticky or not.
 	if _, err := safefs.MakeDir(filepath.Dir(path), 0o755); err != nil {
@@ -80,7 +109,7 @@ func Listen(path string) (*Server, error) {
 		ln.Close()
 		return nil, fmt.Errorf("events: %w", err)
 	}
-	s := &Server{path: path, ln: ln, clients: make(map[*serverClient]struct{})}
+	s := &Server{path: path, opt: opt, ln: ln, clients: make(map[*serverClient]struct{}), perUser: make(map[int]int)}
 	s.wg.Add(1)
 	go s.acceptLoop()
 	return s, nil
@@ -101,19 +130,60 @@ func (s *Server) acceptLoop() {
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
+		c := &serverClient{conn: conn, uid: -1, queue: make(chan []byte, clientQueue), done: make(chan struct{})}
+		if uid, ok := PeerUID(conn); ok {
+			c.uid = uid
+			c.privileged = uid == 0 || uid == os.Geteuid()
+		}
 		s.mu.Lock()
-		if s.closed || len(s.clients) >= MaxClients {
+		if s.closed {
 			s.mu.Unlock()
 			conn.Close()
 			continue
 		}
-		c := &serverClient{conn: conn, queue: make(chan []byte, clientQueue), done: make(chan struct{})}
+		if why := s.admit(c); why != "" {
+			s.mu.Unlock()
+			refuse(conn, why)
+			continue
+		}
 		s.clients[c] = struct{}{}
+		if !c.privileged {
+			s.perUser[c.uid]++
+		}
 		s.wg.Add(2)
 		s.mu.Unlock()
 		go s.writeLoop(c)
 		go s.watchLoop(c)
 	}
+}
+
+// admit says why c cannot be served now, or "". The caller holds s.mu.
+func (s *Server) admit(c *serverClient) string {
+	n := len(s.clients)
+	switch {
+	case n >= MaxClients:
+		return fmt.Sprintf("the daemon serves %d clients, its limit", MaxClients)
+	case c.privileged:
+		return ""
+	case n >= MaxClients-ReservedClients:
+		return fmt.Sprintf("the daemon serves %d clients; its last %d slots are kept for root", n, ReservedClients)
+	case s.perUser[c.uid] >= MaxClientsPerUser:
+		who := fmt.Sprintf("uid %d", c.uid)
+		if c.uid < 0 {
+			who = "users whose credentials the system does not tell"
+		}
+		return fmt.Sprintf("too many connections from %s (%d allowed per user)", who, MaxClientsPerUser)
+	}
+	return ""
+}
+
+// refuse tells a client why it is not served, in one line, and closes it.
+// The line fits any fresh socket's buffer; the deadline only guards
+// against the impossible.
+func refuse(conn *net.UnixConn, why string) {
+	conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	conn.Write(refusalLine(why))
+	conn.Close()
 }
 
 // writeLoop sends queued lines to one client.
@@ -145,7 +215,14 @@ func (s *Server) watchLoop(c *serverClient) {
 // drop disconnects a client; it is safe to call more than once.
 func (s *Server) drop(c *serverClient) {
 	s.mu.Lock()
-	delete(s.clients, c)
+	if _, ok := s.clients[c]; ok {
+		delete(s.clients, c)
+		if !c.privileged {
+			if s.perUser[c.uid]--; s.perUser[c.uid] <= 0 {
+				delete(s.perUser, c.uid)
+			}
+		}
+	}
 	s.mu.Unlock()
 	c.once.Do(func() {
 		close(c.done)
@@ -153,19 +230,31 @@ func (s *Server) drop(c *serverClient) {
 	})
 }
 
-// Broadcast queues ev for every connected client and returns at once. A
-// client whose queue is full is disconnected rather than waited for. An
-// event that breaks the rules (see Event.Validate) is not sent.
+// Broadcast queues ev for every connected client and returns at once:
+// with the ID for privileged peers (or all, with Options.PublicID),
+// Event.Withheld for the others. A client whose queue is full is
+// disconnected rather than waited for. An event that breaks the rules
+// (see Event.Validate) is not sent.
 func (s *Server) Broadcast(ev Event) error {
 	line, err := ev.AppendLine(nil)
 	if err != nil {
 		return err
 	}
+	public := line
+	if !s.opt.PublicID {
+		if public, err = ev.Withheld().AppendLine(nil); err != nil {
+			return err
+		}
+	}
 	var slow []*serverClient
 	s.mu.Lock()
 	for c := range s.clients {
+		l := public
+		if c.privileged {
+			l = line
+		}
 		select {
-		case c.queue <- line:
+		case c.queue <- l:
 		default:
 			slow = append(slow, c)
 		}

@@ -1,0 +1,24 @@
+package events
+
+import (
+	"net"
+
+	"golang.org/x/sys/unix"
+)
+
+// PeerUID returns the user ID of the process at the other end of a Unix
+// socket connection (LOCAL_PEERCRED), and whether the system told.
+func PeerUID(c *net.UnixConn) (int, bool) {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return 0, false
+	}
+	var cred *unix.Xucred
+	var cerr error
+	if err := raw.Control(func(fd uintptr) {
+		cred, cerr = unix.GetsockoptXucred(int(fd), unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
+	}); err != nil || cerr != nil {
+		return 0, false
+	}
+	return int(cred.Uid), true
+}
