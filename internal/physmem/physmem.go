@@ -71,7 +71,11 @@ func Open(path string) (*Mem, error) {
 // open is Open with a switch that maps regular files too, so that tests
 // exercise the mapping code without /dev/mem.
 func open(path string, mapRegular bool) (*Mem, error) {
-	f, err := os.Open(path)
+	// O_NONBLOCK: a FIFO given as --mem would block the open until a
+	// writer came (and the daemon holds its state lock meanwhile). The
+	// type is checked right after; reads of devices and regular files
+	// ignore the flag.
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, explainOpen(path, err)
 	}

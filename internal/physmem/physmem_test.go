@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 )
 
@@ -287,5 +288,18 @@ func TestMappingFault(t *testing.T) {
 	err = m.ReadPhys(uint64(ps), p)
 	if err == nil || !strings.Contains(err.Error(), "faulted") {
 		t.Errorf("read of a truncated mapping: err = %v, want a fault error", err)
+	}
+}
+
+// TestOpenFIFO (issue 11 item 5): a FIFO given as the memory file is
+// refused at once; the open used to block until a writer came, with the
+// daemon holding its state lock.
+func TestOpenFIFO(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	if _, err := Open(fifo); err == nil || !strings.Contains(err.Error(), "neither a character device nor a regular file") {
+		t.Errorf("FIFO: err = %v", err)
 	}
 }
