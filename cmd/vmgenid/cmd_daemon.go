@@ -34,6 +34,10 @@ type daemonOptions struct {
 	vmclock    string // "auto", "off" (or empty) or a path
 	verbose    bool
 	publicID   bool
+	// metrics is the address to serve Prometheus metrics on (empty:
+	// none); daemon_metrics.go.
+	metrics            string
+	metricsAllowRemote bool
 }
 
 func init() {
@@ -61,6 +65,8 @@ func init() {
 			fs.StringVar(&o.vmclock, "vmclock", o.vmclock, "VMClock device or page-image file whose generation counter to watch; \"auto\": the first "+vmclock.DevicePattern+", if any; \"off\"")
 			fs.BoolVar(&o.publicID, "public-id", false, "publish the VM generation ID in the world-readable state file and to every event subscriber (default: root only, in the state file's .id companion and to root's subscribers)")
 			fs.BoolVar(&o.verbose, "v", false, "log details (every source problem, spurious signals)")
+			fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics (a loopback HOST:PORT; empty: none)")
+			fs.BoolVar(&o.metricsAllowRemote, "metrics-allow-remote", false, "allow --metrics on an address other hosts can reach")
 		},
 		run: func(env *cmdEnv, args []string) error {
 			if len(args) != 0 {
@@ -86,6 +92,12 @@ func runDaemon(ctx context.Context, env *cmdEnv, o daemonOptions) error {
 	if o.verbose {
 		debugf = func(format string, args ...any) { logger.Printf("debug: "+format, args...) }
 	}
+
+	monitor, stopMetrics, err := startMetrics(ctx, o, logf)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 
 	srcs, err := source.Detect(env.global.sourceOptions())
 	if err != nil {
@@ -140,6 +152,7 @@ func runDaemon(ctx context.Context, env *cmdEnv, o daemonOptions) error {
 		PollInterval: o.poll,
 		Logf:         logf,
 		Debugf:       debugf,
+		Monitor:      monitor,
 		Ready: func(status string) {
 			if err := daemon.SystemdNotify("READY=1\nSTATUS=" + status); err != nil {
 				logf("%v", err)

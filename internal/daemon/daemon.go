@@ -144,6 +144,9 @@ type Config struct {
 	Ready func(status string)
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Monitor is told what the daemon does (monitor.go); nil means
+	// nothing.
+	Monitor Monitor
 }
 
 // Mixer feeds a new ID to the kernel's random number generator.
@@ -448,6 +451,7 @@ func (d *Daemon) publish(rec state.Record) error {
 	d.mu.Lock()
 	d.rec = rec
 	d.mu.Unlock()
+	d.monitor().Published(rec)
 	return nil
 }
 
@@ -471,6 +475,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			d.monitor().DetectorRunning(det.Name(), true)
+			defer d.monitor().DetectorRunning(det.Name(), false)
 			err := det.Run(ctx, d.notify)
 			if err == nil && ctx.Err() == nil {
 				err = errors.New("stopped")
@@ -520,6 +526,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 // notify queues a signal without blocking: when the queue is full, checks
 // are pending anyway, and the check reads the current ID and count.
 func (d *Daemon) notify(s detect.Signal) {
+	d.monitor().Signal(s.Detector)
 	select {
 	case d.signals <- s:
 	default:
@@ -540,6 +547,7 @@ func (d *Daemon) Check(reason string) error {
 func (d *Daemon) check(batch []detect.Signal) (err error) {
 	d.checkMu.Lock()
 	defer d.checkMu.Unlock()
+	defer d.monitorCheck(time.Now())
 	// A check that moved the kernel's count without advancing (a late
 	// fork notice for a change already advanced for) saves it too; one
 	// whose publish failed must not.
