@@ -55,6 +55,12 @@ type Options struct {
 	// when evaluated code (or module-level code, during Load) reads a
 	// field; regions can be device MMIO, so evaluate only what is needed.
 	Memory MemoryReader
+	// ZeroRegions makes reads of fields in regions this evaluator cannot
+	// read (no Memory, a failed memory read, address spaces other than
+	// SystemMemory, IndexField and BankField units) return zeros, as
+	// ACPICA's acpiexec simulates them, instead of failing. For inspecting
+	// tables and comparing with acpiexec; never for reading a real ID.
+	ZeroRegions bool
 	// MaxSteps bounds the work of one Load (per block) or Evaluate: each
 	// decoded or executed term and each loop iteration is one step.
 	// Zero means DefaultMaxSteps.

@@ -64,12 +64,44 @@ func (in *interp) resolveRegion(rn *Node, f *frame) error {
 	return nil
 }
 
-// readField reads a field unit of a SystemMemory operation region through
-// Options.Memory: an Integer if it fits, else a Buffer.
+// unreadableError marks a field read that failed only because this
+// evaluator cannot read the region (another address space, an IndexField,
+// no memory reader, a failed memory read): Options.ZeroRegions turns it
+// into zeros.
+type unreadableError struct{ err error }
+
+func (e unreadableError) Error() string { return e.err.Error() }
+func (e unreadableError) Unwrap() error { return e.err }
+
+// readField reads a field unit: an Integer if it fits, else a Buffer. With
+// Options.ZeroRegions, a region that cannot be read reads as zeros.
 func (in *interp) readField(n *Node) (Object, error) {
+	v, err := in.readRegionField(n)
+	var u unreadableError
+	if err != nil && in.ns.opts.ZeroRegions && errors.As(err, &u) {
+		return in.zeroField(n)
+	}
+	return v, err
+}
+
+// zeroField is what reading a field gives when its region reads as zeros.
+func (in *interp) zeroField(n *Node) (Object, error) {
+	w := n.field.bitWidth
+	if w == 0 || w > 8*maxFieldBytes {
+		return nil, fmt.Errorf("%w: field %s is %d bits wide (limit %d bytes)", ErrTooLarge, n.Path(), w, maxFieldBytes)
+	}
+	if err := in.allocate(int(w+7)/8, maxFieldBytes, "field read"); err != nil {
+		return nil, err
+	}
+	return in.extractBits(make([]byte, (w+7)/8), 0, w), nil
+}
+
+// readRegionField reads a field unit of a SystemMemory operation region
+// through Options.Memory.
+func (in *interp) readRegionField(n *Node) (Object, error) {
 	fi := n.field
 	if fi.kind != opField {
-		return nil, fmt.Errorf("%w: reading %s of %s", ErrUnsupported, opLabel(fi.kind), n.Path())
+		return nil, unreadableError{fmt.Errorf("%w: reading %s of %s", ErrUnsupported, opLabel(fi.kind), n.Path())}
 	}
 	rn := followAlias(in.ns, in.ns.resolve(fi.scope, fi.region))
 	if rn == nil {
@@ -79,8 +111,8 @@ func (in *interp) readField(n *Node) (Object, error) {
 		return nil, fmt.Errorf("field %s: %s is a %s, not an OperationRegion", n.Path(), rn.Path(), rn.kind)
 	}
 	if rn.region.space != 0 {
-		return nil, fmt.Errorf("%w: field %s is in %s region %s; only SystemMemory is read",
-			ErrUnsupported, n.Path(), spaceName(rn.region.space), rn.Path())
+		return nil, unreadableError{fmt.Errorf("%w: field %s is in %s region %s; only SystemMemory is read",
+			ErrUnsupported, n.Path(), spaceName(rn.region.space), rn.Path())}
 	}
 	base, length, err := in.regionBounds(rn)
 	if err != nil {
@@ -105,7 +137,7 @@ func (in *interp) readField(n *Node) (Object, error) {
 	}
 	mem := in.ns.opts.Memory
 	if mem == nil {
-		return nil, fmt.Errorf("field %s is in SystemMemory at 0x%x: no memory reader given (Options.Memory)", n.Path(), addr)
+		return nil, unreadableError{fmt.Errorf("field %s is in SystemMemory at 0x%x: no memory reader given (Options.Memory)", n.Path(), addr)}
 	}
 	if err := in.allocate(int(endByte-startByte), maxFieldBytes, "field read"); err != nil {
 		return nil, err
@@ -115,7 +147,7 @@ func (in *interp) readField(n *Node) (Object, error) {
 	}
 	buf := make([]byte, endByte-startByte)
 	if err := mem.ReadPhys(addr, buf); err != nil {
-		return nil, fmt.Errorf("field %s: reading %d bytes at physical address 0x%x: %w", n.Path(), len(buf), addr, err)
+		return nil, unreadableError{fmt.Errorf("field %s: reading %d bytes at physical address 0x%x: %w", n.Path(), len(buf), addr, err)}
 	}
 	return in.extractBits(buf, fi.bitOffset-startByte*8, fi.bitWidth), nil
 }
