@@ -11,17 +11,10 @@ func (ns *Namespace) ACPICAType(n *Node) string {
 	defer ns.mu.Unlock()
 	switch n.kind {
 	case KindName:
-		switch n.value.(type) {
-		case Integer:
-			return "Integer"
-		case String:
-			return "String"
-		case Buffer:
-			return "Buffer"
-		case *Package:
-			return "Package"
+		if n.value == nil {
+			return "Untyped"
 		}
-		return "Untyped"
+		return typeName(n.value)
 	case KindField:
 		switch n.field.kind {
 		case opIndexField:
