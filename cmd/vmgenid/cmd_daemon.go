@@ -64,7 +64,7 @@ func init() {
 			fs.BoolVar(&o.uevent, "uevent", o.uevent, "listen for the kernel's NEW_VMGENID uevent")
 			fs.StringVar(&o.vmclock, "vmclock", o.vmclock, "VMClock device or page-image file whose generation counter to watch; \"auto\": the first "+vmclock.DevicePattern+", if any; \"off\"")
 			fs.BoolVar(&o.publicID, "public-id", false, "publish the VM generation ID in the world-readable state file and to every event subscriber (default: root only, in the state file's .id companion and to root's subscribers)")
-			fs.BoolVar(&o.verbose, "v", false, "log details (every source problem, spurious signals)")
+			fs.BoolVar(&o.verbose, "v", false, "log details (every source problem, spurious signals) and the ID")
 			fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics (a loopback HOST:PORT; empty: none)")
 			fs.BoolVar(&o.metricsAllowRemote, "metrics-allow-remote", false, "allow --metrics on an address other hosts can reach")
 		},
@@ -146,6 +146,7 @@ func runDaemon(ctx context.Context, env *cmdEnv, o daemonOptions) error {
 	d, err := daemon.New(daemon.Config{
 		StatePath:    o.statePath,
 		PublicID:     o.publicID,
+		LogID:        o.verbose,
 		SocketPath:   o.socketPath,
 		Sources:      srcs,
 		Detectors:    dets,

@@ -135,6 +135,10 @@ type Config struct {
 	PollInterval time.Duration
 	// Mixer feeds the kernel's pool; nil means OSMixer().
 	Mixer Mixer
+	// LogID puts the ID in the log (vmgenid daemon -v). By default no
+	// log line shows it: logs are often readable by others (the
+	// journal, a console), and the ID is root's.
+	LogID bool
 	// Logf prints the daemon's messages (one line each); nil discards.
 	Logf func(format string, args ...any)
 	// Debugf prints details; nil discards.
@@ -201,10 +205,13 @@ type Daemon struct {
 	kernel int              // index in counts of the kernel's count; -1 without one
 
 	// The device read; zero found when none is readable.
-	found    source.Found
-	idMode   bool
-	readBad  bool // the last read failed (logged once per streak)
-	detector []detect.Detector
+	found   source.Found
+	idMode  bool
+	readBad bool // the last read failed (logged once per streak)
+	// reseedDenied is set once the kernel refused a reseed for want of
+	// privilege, which is logged once.
+	reseedDenied bool
+	detector     []detect.Detector
 
 	signals chan detect.Signal
 	checkMu sync.Mutex // one check at a time
@@ -347,6 +354,9 @@ func (d *Daemon) findDevice() (genid.ID, error) {
 	var errs []error
 	for _, f := range found {
 		id, method, err := f.Source.ReadID(f.Device)
+		if err == nil && id.IsZero() {
+			err = errZeroID
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s (%s): %w", f.Name, f.Device.Path, err))
 			continue
@@ -361,8 +371,15 @@ func (d *Daemon) findDevice() (genid.ID, error) {
 // readID reads the ID of the device chosen by findDevice.
 func (d *Daemon) readID() (genid.ID, error) {
 	id, _, err := d.found.Source.ReadID(d.found.Device)
+	if err == nil && id.IsZero() {
+		return genid.ID{}, errZeroID
+	}
 	return id, err
 }
+
+// errZeroID is the read error for an ID of all zeros: no hypervisor
+// writes one, so it is a page not (yet) populated, and the ID unknown.
+var errZeroID = errors.New("the ID reads as all zeros (an unpopulated page), taken as unknown")
 
 // start publishes the first record: a fresh epoch 1, or the published
 // record continued, advanced once if a change may have happened while no
@@ -395,6 +412,9 @@ func (d *Daemon) start(o Observation) error {
 		return nil
 	case dec.Advance:
 		d.cfg.Logf("a change may have happened while no daemon ran: %s", dec.Why)
+		if dec.Why.Rule == RuleIDChangedWhileDown && d.cfg.LogID {
+			d.cfg.Logf("the ID was %s, it is %s", dec.Why.Was, dec.Why.Is)
+		}
 		return d.advance(last, o, dec.IDKnown, "changed while no daemon ran: "+dec.Why.String())
 	}
 	rec := last
@@ -421,8 +441,11 @@ func (d *Daemon) setID(rec *state.Record, id genid.ID) {
 
 func (d *Daemon) describe(rec state.Record, kc detect.Count) string {
 	s := "ID unknown"
-	if rec.IDKnown() {
+	switch {
+	case rec.IDKnown() && d.cfg.LogID:
 		s = "ID " + rec.ID.String()
+	case rec.IDKnown():
+		s = "ID known"
 	}
 	if d.kernel >= 0 {
 		if kc.Kind == detect.KernelReseeds {
@@ -621,7 +644,10 @@ func (d *Daemon) advance(rec state.Record, o Observation, known bool, via string
 			d.cfg.Logf("cannot mix the ID into the kernel's pool: %v", err)
 		}
 		if err := d.cfg.Mixer.Reseed(); errors.Is(err, ErrNotPermitted) {
-			d.cfg.Debugf("kernel reseed not permitted: %v", err)
+			if !d.reseedDenied {
+				d.reseedDenied = true
+				d.cfg.Logf("warning: cannot ask the kernel to reseed (%v): programs that reseed at the new epoch get the kernel's generator as it is until it reseeds by itself; run the daemon as root", err)
+			}
 		} else if err != nil {
 			d.cfg.Logf("cannot ask the kernel to reseed: %v", err)
 		}
@@ -654,9 +680,12 @@ func (d *Daemon) advance(rec state.Record, o Observation, known bool, via string
 			d.cfg.Logf("cannot send the change event: %v", err)
 		}
 	}
-	if known {
+	switch {
+	case known && d.cfg.LogID:
 		d.cfg.Logf("%s: cloned: %s (epoch %d; %s)", d.found.Name, id, rec.Epoch, via)
-	} else {
+	case known:
+		d.cfg.Logf("%s: cloned (epoch %d; %s)", d.found.Name, rec.Epoch, via)
+	default:
 		d.cfg.Logf("VM fork, ID unknown: epoch %d (%s)", rec.Epoch, via)
 	}
 	return nil

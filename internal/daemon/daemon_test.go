@@ -130,6 +130,7 @@ func (f *fixture) config(poll time.Duration, mixer Mixer, log *logBuf) Config {
 	return Config{
 		StatePath:    f.statePath,
 		PublicID:     true, // the tests read the ID from the state file
+		LogID:        true,
 		SocketPath:   f.socketPath,
 		Sources:      []source.Source{source.NewACPI(tablesDir, f.mem)},
 		PollInterval: poll,

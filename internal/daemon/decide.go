@@ -159,9 +159,11 @@ func (w Why) String() string {
 	case RuleFresh:
 		return "nothing published yet"
 	case RuleIDChangedWhileDown:
-		return fmt.Sprintf("the ID was %s, it is %s", w.Was, w.Is)
+		// No IDs: this goes to the log and into events for every
+		// subscriber (the ID is root's, see docs/state-file.md).
+		return "the ID is not the one published"
 	case RuleSameIDWhileDown:
-		return "same ID " + w.Is.String()
+		return "same ID"
 	case RuleCountLost:
 		return "kernel log records were lost, so a VM fork notice may be hidden"
 	case RuleKernelCountMoved:

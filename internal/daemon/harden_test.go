@@ -2,11 +2,16 @@ package daemon
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/vmgenid/vmgenid/genid"
+	"github.com/vmgenid/vmgenid/internal/detect"
 	"github.com/vmgenid/vmgenid/internal/safefs"
 )
 
@@ -41,5 +46,86 @@ func TestForksFileNotFollowed(t *testing.T) {
 	var tb *safefs.TooBigError
 	if _, ok, err := readForks(huge); ok || !errors.As(err, &tb) {
 		t.Errorf("readForks(huge) = %v, %v; want a too-big error", ok, err)
+	}
+}
+
+// TestZeroIDIsUnknown (issue 11 item 10): an ID of all zeros (a page not
+// populated) is no ID: the daemon runs on its change counts, ID unknown.
+func TestZeroIDIsUnknown(t *testing.T) {
+	f := newFixture(t, genid.ID{})
+	log := &logBuf{}
+	cfg := f.config(0, &recordingMixer{}, log)
+	cfg.Detectors = []detect.Detector{noForks{}}
+	d, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if st := d.Status(); st.IDMode || st.Record.IDKnown() {
+		t.Errorf("Status = %+v: an all-zero ID taken as the ID", st)
+	}
+	if !strings.Contains(log.String(), "all zeros") {
+		t.Errorf("log does not say why the ID is unknown:\n%s", log)
+	}
+}
+
+// deniedMixer mixes but may not reseed, as for a daemon that is not root.
+type deniedMixer struct{ recordingMixer }
+
+func (*deniedMixer) Reseed() error { return fmt.Errorf("RNDRESEEDCRNG: %w", ErrNotPermitted) }
+
+// TestReseedDeniedSaidOnce (issue 11 item 10): a daemon that may not ask
+// the kernel to reseed says so without -v, once.
+func TestReseedDeniedSaidOnce(t *testing.T) {
+	f := newFixture(t, testID(1))
+	log := &logBuf{}
+	cfg := f.config(time.Hour, &deniedMixer{}, log)
+	cfg.Debugf = nil // not -v
+	d, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for i := byte(2); i <= 3; i++ {
+		f.writeID(t, testID(i))
+		if err := d.Check("test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := strings.Count(log.String(), "cannot ask the kernel to reseed"); n != 1 {
+		t.Errorf("the refused reseed is said %d times, want once:\n%s", n, log)
+	}
+}
+
+// TestLogWithoutID (issue 11 item 4): without LogID (vmgenid daemon
+// without -v) no log line shows the ID, also when a restart finds it
+// changed.
+func TestLogWithoutID(t *testing.T) {
+	f := newFixture(t, testID(1))
+	log := &logBuf{}
+	cfg := f.config(time.Hour, &recordingMixer{}, log)
+	cfg.LogID = false
+	d, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.writeID(t, testID(2))
+	if err := d.Check("test"); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	f.writeID(t, testID(3))
+	d, err = New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	for i := byte(1); i <= 3; i++ {
+		if strings.Contains(log.String(), testID(i).String()) {
+			t.Errorf("the log shows ID %d:\n%s", i, log)
+		}
+	}
+	if !strings.Contains(log.String(), "cloned (epoch 2") {
+		t.Errorf("log lacks the change:\n%s", log)
 	}
 }
