@@ -4,8 +4,9 @@
 //
 // Load builds the ACPI namespace from the DSDT and SSDT definition blocks:
 // Scope, Device, Processor, PowerResource, ThermalZone, Name, Method,
-// External, Alias, OperationRegion, Field, Mutex, Event and buffer fields are
-// modelled; every other object is decoded only as far as needed to skip it.
+// Alias, OperationRegion, Field, Mutex, Event and buffer fields are
+// modelled; External declares nothing, as in ACPICA; every other object is
+// decoded only as far as needed to skip it.
 // Code outside methods runs as the table loads, as in ACPICA; the resulting
 // namespace of QEMU's and Firecracker's tables is the one ACPICA builds.
 // Evaluate runs a Name or Method the way an operating system's interpreter

@@ -152,7 +152,7 @@ func (ns *Namespace) Evaluate(n *Node, args ...Object) (result Object, err error
 			}
 		}
 		v, err = in.call(target, own)
-	case KindName, KindField, KindBufferField, KindExternal:
+	case KindName, KindField, KindBufferField:
 		if len(args) > 0 {
 			return nil, fmt.Errorf("aml: evaluating %s: a %s takes no arguments", n.Path(), target.kind)
 		}
@@ -242,9 +242,6 @@ func (in *interp) resolvePkgRef(r *pkgRef) (Object, error) {
 
 // call runs a method.
 func (in *interp) call(m *Node, args []Object) (Object, error) {
-	if m.kind == KindExternal {
-		return nil, fmt.Errorf("%w: %s is declared External but no table defines it", ErrNotFound, m.Path())
-	}
 	if m.kind != KindMethod {
 		return nil, fmt.Errorf("%s is a %s, not a method", m.Path(), m.kind)
 	}

@@ -9,12 +9,15 @@ import (
 // SSDTs, as acpi.DefinitionBlocks orders them. The first block's Revision
 // sets the integer width (below 2: 32 bits).
 //
-// Named objects are created as the AML declares them; method bodies are
-// decoded only when they run. Code outside methods (module-level If,
-// Store, method calls) runs as the table loads, as in ACPICA, with its own
-// MaxSteps budget per block; its failures are warnings. Duplicate
-// definitions and Scopes opened on undefined names are tolerated and also
-// listed in Warnings.
+// Named objects are created as the AML declares them; code is decoded
+// only when it runs, a statement at a time. Code outside methods
+// (module-level If, Store, method calls) runs as the table loads, as in
+// ACPICA, with its own MaxSteps budget per block; its failures are
+// warnings. As in ACPICA, an object that cannot be created costs itself
+// (with everything it holds) and a warning, not the table: a second
+// definition of a name, a Scope on an undefined path or a name in a scope
+// that does not exist. A Name whose initializer fails stays without a
+// value. External declarations create nothing.
 //
 // An object inside a Scope, Device or other container that cannot be
 // decoded costs the rest of that container, and an undecodable
@@ -92,10 +95,8 @@ func (p *parser) loadTermList(end int, scope *Node, top bool) (err error) {
 				return err
 			}
 		case opIf, opElse, opWhile:
-			// iasl wraps External declarations in If (Zero) {…}: declare
-			// them, so that calls to external methods decode with the
-			// right number of arguments. Then run the block like any other
-			// module-level code.
+			// Only the predicate is decoded here; the block decodes as
+			// it runs.
 			p.pos++
 			if err := p.in.step(); err != nil {
 				return p.errAt(start, op, err)
@@ -103,9 +104,6 @@ func (p *parser) loadTermList(end int, scope *Node, top bool) (err error) {
 			e, err := p.pkgLength(op)
 			if err != nil {
 				return err
-			}
-			if op == opIf {
-				p.declareExternals(e, scope)
 			}
 			p.pos = start
 			t, err := p.term()
@@ -128,10 +126,12 @@ func (p *parser) loadTermList(end int, scope *Node, top bool) (err error) {
 				continue
 			}
 			if err := p.in.declare(t, scope, nil); err != nil {
-				var dup *duplicateError
-				if !errors.As(err, &dup) {
+				if errors.Is(err, ErrMaxSteps) {
 					return err
 				}
+				// As in ACPICA, a duplicate, a name in a scope that does
+				// not exist or an initializer that fails costs this
+				// object, not the table.
 				p.in.ns.warn(err)
 			}
 		}
@@ -163,28 +163,6 @@ func (p *parser) runModuleLevel(t *term, scope *Node) {
 	defer func() { in.depth = 0 }()
 	if _, err := in.exec(t, &frame{scope: scope, module: true}); err != nil {
 		p.in.ns.warn(fmt.Errorf("module-level code: %w", err))
-	}
-}
-
-// declareExternals declares the External terms of a module-level
-// If (Zero) block ending at end (the block itself never runs). Anything
-// else in the block, or a block it cannot decode, is ignored here.
-func (p *parser) declareExternals(end int, scope *Node) {
-	saved := p.end
-	p.end = end
-	defer func() { p.end = saved }()
-	pred, err := p.term()
-	if err != nil || pred.op != opInteger || pred.val != 0 {
-		return
-	}
-	for p.pos < end {
-		t, err := p.term()
-		if err != nil {
-			return
-		}
-		if t.op == opExternal {
-			_ = p.in.declare(t, scope, nil)
-		}
 	}
 }
 
@@ -223,45 +201,43 @@ func (p *parser) loadScope(op uint16, scope *Node) error {
 	if err != nil {
 		return err
 	}
-	ns := p.in.ns
-	var n *Node
-	if op == opScope {
-		n = followAlias(ns, ns.resolve(scope, np))
-		if n == nil {
-			n, err = ns.create(scope, np, KindScope, p.blk, start, false)
-			if err != nil {
-				return p.errAt(start, op, err)
-			}
-			n.implicit = true
-			ns.warn(p.errAt(start, op, fmt.Errorf("Scope (%s): no such object; created it", np)))
-		}
-	} else {
-		kind := KindDevice
-		switch op {
-		case opProcessor:
-			kind = KindProcessor
-		case opPowerRes:
-			kind = KindPowerResource
-		case opThermalZone:
-			kind = KindThermalZone
-		}
-		n, err = ns.create(scope, np, kind, p.blk, start, false)
-		if err != nil {
-			var dup *duplicateError
-			if !errors.As(err, &dup) {
-				return p.errAt(start, op, err)
-			}
-			ns.warn(p.errAt(start, op, err))
-			if !dup.existing.kind.isScope() {
-				// Keep walking the body so its objects are checked, but
-				// put them nowhere reachable.
-				n = &Node{name: np.String(), kind: kind}
-			} else {
-				n = dup.existing
-			}
-		}
+	n, err := p.in.ns.openScope(scope, np, op, p.blk, start)
+	if err != nil {
+		// ACPICA refuses the object with everything in it; the table
+		// goes on after it.
+		p.in.ns.warn(p.errAt(start, op, fmt.Errorf("%w; its contents are not loaded", err)))
+		p.pos = end
+		return nil
 	}
 	return p.loadTermList(end, n, false)
+}
+
+// openScope returns the node whose objects the body of a Scope, Device,
+// Processor, PowerResource or ThermalZone at np declares: for Scope an
+// existing object (a scope, or a data object, as ACPICA allows), for the
+// others a new node. A Scope on an undefined path, or a second definition
+// of a name, is an error.
+func (ns *Namespace) openScope(scope *Node, np namePath, op uint16, blk *blockInfo, off int) (*Node, error) {
+	if op == opScope {
+		n := followAlias(ns, ns.resolve(scope, np))
+		switch {
+		case n == nil:
+			return nil, fmt.Errorf("%w: Scope (%s)", ErrNotFound, np)
+		case !n.kind.isScope() && n.kind != KindName:
+			return nil, fmt.Errorf("Scope (%s): a %s cannot hold objects", np, n.kind)
+		}
+		return n, nil
+	}
+	kind := KindDevice
+	switch op {
+	case opProcessor:
+		kind = KindProcessor
+	case opPowerRes:
+		kind = KindPowerResource
+	case opThermalZone:
+		kind = KindThermalZone
+	}
+	return ns.create(scope, np, kind, blk, off, false)
 }
 
 // duplicateError says a name was defined twice.
@@ -280,9 +256,8 @@ func (ns *Namespace) warn(err error) {
 	}
 }
 
-// create adds a named object at path np relative to scope. Missing
-// intermediate scopes are created (and flagged implicit). An External or
-// implicit node is taken over by a real definition; a second definition is
+// create adds a named object at path np relative to scope. As in ACPICA,
+// every scope on the path must exist, and a second definition of a name is
 // a *duplicateError carrying the first.
 func (ns *Namespace) create(scope *Node, np namePath, kind Kind, blk *blockInfo, off int, temp bool) (*Node, error) {
 	if len(np.segs) == 0 {
@@ -301,29 +276,12 @@ func (ns *Namespace) create(scope *Node, np namePath, kind Kind, blk *blockInfo,
 	for _, seg := range np.segs[:len(np.segs)-1] {
 		c := followAlias(ns, parent.child(seg))
 		if c == nil {
-			if temp {
-				// A method may only create objects in scopes that exist:
-				// anything else would outlive the method.
-				return nil, fmt.Errorf("%w: scope of %s does not exist", ErrNotFound, np)
-			}
-			if ns.nodes >= maxNodes {
-				return nil, fmt.Errorf("%w: more than %d namespace nodes", ErrTooLarge, maxNodes)
-			}
-			c = &Node{name: seg, kind: KindScope, implicit: true, table: blk.table, offset: blk.base + off, temp: temp}
-			parent.addChild(c)
-			ns.nodes++
+			return nil, fmt.Errorf("%w: scope of %s does not exist", ErrNotFound, np)
 		}
 		parent = c
 	}
 	last := np.segs[len(np.segs)-1]
 	if ex := parent.child(last); ex != nil {
-		switch {
-		case kind == KindExternal:
-			return ex, &duplicateError{path: ex.Path(), existing: ex}
-		case ex.kind == KindExternal || (ex.implicit && kind.isScope()):
-			ex.kind, ex.implicit, ex.table, ex.offset = kind, false, blk.table, blk.base+off
-			return ex, nil
-		}
 		return nil, &duplicateError{path: ex.Path(), existing: ex}
 	}
 	if ns.nodes >= maxNodes {
@@ -345,10 +303,6 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 	mk := func(np namePath, kind Kind) (*Node, error) {
 		n, err := ns.create(scope, np, kind, t.blk, t.off, temp)
 		if err != nil {
-			var dup *duplicateError
-			if errors.As(err, &dup) && kind == KindExternal {
-				return nil, nil // External of something already there: nothing to do
-			}
 			return nil, in.errAt(t, err)
 		}
 		if temp && f != nil && n.temp {
@@ -358,12 +312,14 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 	}
 	switch t.op {
 	case opName:
-		v, err := in.eval(t.args[0], &frame{scope: scope})
-		if err != nil {
-			return err
-		}
+		// The node comes first, as in ACPICA: a name whose initializer
+		// fails stays, without a value.
 		n, err := mk(t.name, KindName)
 		if n == nil {
+			return err
+		}
+		v, err := in.eval(t.args[0], &frame{scope: scope})
+		if err != nil {
 			return err
 		}
 		c, err := in.copyObject(v, 0)
@@ -381,11 +337,7 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		}
 		n.method = &methodInfo{blk: t.blk, start: t.bodyStart, end: t.bodyEnd, args: int(t.val & 7), flags: byte(t.val)}
 	case opExternal:
-		n, err := mk(t.name, KindExternal)
-		if n == nil {
-			return err
-		}
-		n.extType, n.extArgs = byte(t.imm[0]), int(t.imm[1]&7)
+		// Only a hint for disassemblers: ACPICA creates no object.
 	case opAlias:
 		n, err := mk(t.name2, KindAlias)
 		if n == nil {
@@ -477,11 +429,7 @@ func (in *interp) declareScope(t *term, scope *Node) error {
 		}
 		var err error
 		if n, err = ns.create(scope, t.name, kind, t.blk, t.off, false); err != nil {
-			var dup *duplicateError
-			if !errors.As(err, &dup) || !dup.existing.kind.isScope() {
-				return in.errAt(t, err)
-			}
-			n = dup.existing
+			return in.errAt(t, err)
 		}
 	}
 	_, err := in.runBody(t.blk, t.bodyStart, t.bodyEnd, &frame{scope: n, module: true})

@@ -1,8 +1,13 @@
 package aml_test
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/vmgenid/vmgenid/acpi"
 	"github.com/vmgenid/vmgenid/acpi/aml"
 )
 
@@ -45,4 +50,93 @@ func evalErr(t *testing.T, ns *aml.Namespace, path string) aml.Object {
 		t.Errorf("Evaluate(%s): %v", path, err)
 	}
 	return v
+}
+
+// namespaceLines lists the objects tables added to a namespace as
+// "path type" lines (types as acpiexec names them), in namespace order,
+// leaving out the predefined objects every namespace has.
+func namespaceLines(ns *aml.Namespace) []string {
+	var out []string
+	var walk func(n *aml.Node)
+	walk = func(n *aml.Node) {
+		for _, c := range n.Children() {
+			if c.Table() != "" {
+				out = append(out, c.Path()+" "+typeOf(ns, c))
+			}
+			walk(c)
+		}
+	}
+	walk(ns.Root())
+	return out
+}
+
+// TestLoadFailingObjectCostsItself is issue 12 item 1: a Name whose
+// Buffer size divides by zero is created without a value (acpiexec lists
+// B___ as a Buffer whose length was never evaluated) and the rest of the
+// table loads.
+func TestLoadFailingObjectCostsItself(t *testing.T) {
+	ns, err := loadASL(t, "load-bad-object")
+	if err != nil {
+		t.Errorf("Load: %v (want only warnings)", err)
+	}
+	if got := evalErr(t, ns, `\_SB.VGEN.ADDR`); aml.ObjectString(got) != aml.ObjectString(pkg(aml.Integer(0x7FFF0000), aml.Integer(0))) {
+		t.Errorf(`\_SB.VGEN.ADDR = %s, want {0x7FFF0000, 0}`, aml.ObjectString(got))
+	}
+	b := ns.Lookup(`\B`)
+	if b == nil {
+		t.Fatal(`\B missing: ACPICA creates the node`)
+	}
+	if _, err := ns.Evaluate(b); err == nil {
+		t.Error(`\B evaluated; its initializer divides by zero`)
+	}
+	if w := ns.Warnings(); len(w) != 1 || !strings.Contains(w[0].Error(), "Divide by zero") {
+		t.Errorf("warnings %v, want the one division by zero", w)
+	}
+}
+
+// TestLoadNamespaceRules: issue 12 item 3 (an External below a Method
+// emitted before the Method keeps nothing out) and ACPICA's rules for
+// Externals (no nodes), Scope on an undefined path and paths through
+// undefined scopes (refused with their contents) and duplicates (the
+// second refused, contents included). want is acpiexec's namespace.
+func TestLoadNamespaceRules(t *testing.T) {
+	ns, err := loadASL(t, "load-namespace-rules")
+	if err != nil {
+		t.Errorf("Load: %v (want only warnings)", err)
+	}
+	want := []string{
+		`\_SB_.METH Method`,
+		`\_SB_.DUPD Device`,
+		`\_SB_.DUPD.AAAA Integer`,
+		`\_SB_.DUPN Integer`,
+		`\_SB_.LAST Integer`,
+	}
+	if got := namespaceLines(ns); !slices.Equal(got, want) {
+		t.Errorf("namespace:\n%s\nwant (acpiexec):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if got := evalErr(t, ns, `\_SB.METH`); got != aml.Integer(0x1234) {
+		t.Errorf(`\_SB.METH = %v, want 0x1234`, got)
+	}
+	if got := evalErr(t, ns, `\_SB.DUPN`); got != aml.Integer(1) {
+		t.Errorf(`\_SB.DUPN = %v, want the first definition's 1`, got)
+	}
+	// The refusals are warnings: Scope (\NOPE), \_SB.NOPE.BAR, the second
+	// DUPD and the second DUPN.
+	if w := ns.Warnings(); len(w) != 4 {
+		t.Errorf("%d warnings, want 4: %v", len(w), w)
+	}
+}
+
+// loadASL loads one compiled table of testdata/asl, returning Load's error.
+func loadASL(t *testing.T, name string) (*aml.Namespace, error) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata/asl", name+".aml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := acpi.Parse(name, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aml.Load(acpi.AMLBlocks([]*acpi.Table{tb}), aml.Options{})
 }

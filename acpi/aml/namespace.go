@@ -24,14 +24,13 @@ const (
 	KindEvent                     // Event
 	KindBufferField               // CreateDWordField and friends
 	KindAlias                     // Alias
-	KindExternal                  // External: declared, never defined
 )
 
 var kindNames = [...]string{
 	KindScope: "Scope", KindDevice: "Device", KindName: "Name", KindMethod: "Method",
 	KindRegion: "OperationRegion", KindField: "Field", KindProcessor: "Processor",
 	KindPowerResource: "PowerResource", KindThermalZone: "ThermalZone", KindMutex: "Mutex",
-	KindEvent: "Event", KindBufferField: "BufferField", KindAlias: "Alias", KindExternal: "External",
+	KindEvent: "Event", KindBufferField: "BufferField", KindAlias: "Alias",
 }
 
 // String returns the ASL keyword for the kind.
@@ -60,17 +59,14 @@ type Node struct {
 	kind     Kind
 	table    string // table that defined it
 	offset   int    // offset of its definition in that table
-	implicit bool   // created only as the parent of a path; any definition may take it over
 	temp     bool   // created by a running method; removed when it returns
 
-	value   Object       // KindName
-	method  *methodInfo  // KindMethod
-	region  *regionInfo  // KindRegion
-	field   *fieldInfo   // KindField
-	bfield  *bufferField // KindBufferField
-	alias   *aliasInfo   // KindAlias
-	extType byte         // KindExternal: ObjectType
-	extArgs int          // KindExternal: argument count (method)
+	value  Object       // KindName
+	method *methodInfo  // KindMethod
+	region *regionInfo  // KindRegion
+	field  *fieldInfo   // KindField
+	bfield *bufferField // KindBufferField
+	alias  *aliasInfo   // KindAlias
 }
 
 type methodInfo struct {
@@ -153,14 +149,11 @@ func (n *Node) Child(name string) *Node {
 	return n.child(seg)
 }
 
-// ArgCount returns the number of arguments a Method (or an External method)
-// takes; 0 for other kinds.
+// ArgCount returns the number of arguments a Method takes; 0 for other
+// kinds.
 func (n *Node) ArgCount() int {
-	switch n.kind {
-	case KindMethod:
+	if n.kind == KindMethod {
 		return n.method.args
-	case KindExternal:
-		return n.extArgs
 	}
 	return 0
 }

@@ -597,18 +597,11 @@ func (p *parser) nameTerm(calls bool) (*term, error) {
 	if n == nil {
 		return t, nil
 	}
-	nargs := -1
-	switch {
-	case n.kind == KindMethod:
-		nargs = n.method.args
-	case n.kind == KindExternal && n.extType == 8: // MethodObj
-		nargs = n.extArgs
-	}
-	if nargs < 0 {
+	if n.kind != KindMethod {
 		return t, nil
 	}
 	t.op, t.node = opCall, n
-	for i := 0; i < nargs; i++ {
+	for i := 0; i < n.method.args; i++ {
 		a, err := p.term()
 		if err != nil {
 			return nil, err

@@ -92,8 +92,6 @@ func (in *interp) readNode(n *Node) (Object, error) {
 		return in.readField(n)
 	case KindBufferField:
 		return in.readBufferField(n)
-	case KindExternal:
-		return nil, fmt.Errorf("%w: %s is declared External but no table defines it", ErrNotFound, n.Path())
 	case KindAlias:
 		if tgt := followAlias(in.ns, n); tgt != nil {
 			return in.readNode(tgt)
@@ -292,7 +290,7 @@ func (in *interp) refOf(t *term, f *frame) (Object, error) {
 	switch a.op {
 	case opNameRef:
 		n := followAlias(in.ns, in.ns.resolve(f.scope, a.name))
-		if n != nil && n.kind != KindExternal { // an External alone does not make an object exist
+		if n != nil {
 			ref = &Reference{Path: a.name.String(), Node: n}
 		} else if t.op == opRefOf {
 			return nil, fmt.Errorf("%w: RefOf %s", ErrNotFound, a.name)
