@@ -1,6 +1,10 @@
 // Package acpi reads ACPI tables from a directory laid out like Linux's
-// /sys/firmware/acpi/tables: the tables at the top level (DSDT, SSDT,
-// SSDT1, FACP, …) and the tables the firmware loaded later in dynamic/.
+// /sys/firmware/acpi/tables (the tables at the top level: DSDT, SSDT,
+// SSDT1, FACP, …, and the tables the firmware loaded later in dynamic/),
+// or from physical memory through the RSDP (ReadMemory: the BSDs, whose
+// kernels do not export the tables), and loads the ACPI namespace from
+// them once (Load, LoadDir) for every user: the VM generation ID and
+// VMClock sources, and the GPE handler search.
 //
 // Each table is validated the way an operating system validates it: the
 // 36-byte System Description Table header must be complete and its length
@@ -66,6 +70,9 @@ type Table struct {
 	CreatorRevision uint32
 	// Data is the whole table as read, header included.
 	Data []byte
+	// Addr is the table's physical address when it was read from memory
+	// (ReadMemory); 0 when it was read from a file.
+	Addr uint64
 }
 
 // IsDefinitionBlock reports whether the table holds AML (DSDT or SSDT).
@@ -147,11 +154,7 @@ func Parse(name string, data []byte) (*Table, error) {
 	t.OEMRevision = binary.LittleEndian.Uint32(data[offOEMRevision:])
 	t.CreatorID = headerString(data[offCreatorID : offCreatorID+4])
 	t.CreatorRevision = binary.LittleEndian.Uint32(data[offCreatorRevision:])
-	var sum uint8
-	for _, b := range data {
-		sum += b
-	}
-	if sum != 0 {
+	if sum := checksum(data); sum != 0 {
 		return t, &ChecksumError{Table: name, Stored: t.Checksum, Want: t.Checksum - sum}
 	}
 	return t, nil

@@ -2,13 +2,13 @@ package bsdsrc
 
 import (
 	"encoding/binary"
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/vmgenid/vmgenid/acpi"
 	"github.com/vmgenid/vmgenid/internal/source"
 	"github.com/vmgenid/vmgenid/internal/sysctl"
 )
@@ -62,13 +62,17 @@ func fixture(t *testing.T, name string) []byte {
 // fixSum sets the checksum byte at off so that b sums to zero.
 func fixSum(b []byte, off int) {
 	b[off] = 0
-	b[off] = -sum(b)
+	var sum byte
+	for _, c := range b {
+		sum += c
+	}
+	b[off] = -sum
 }
 
 func sdt(sig string, body []byte) []byte {
-	b := make([]byte, sdtHeaderLen, sdtHeaderLen+len(body))
+	b := make([]byte, acpi.HeaderSize, acpi.HeaderSize+len(body))
 	copy(b, sig)
-	binary.LittleEndian.PutUint32(b[4:], uint32(sdtHeaderLen+len(body)))
+	binary.LittleEndian.PutUint32(b[4:], uint32(acpi.HeaderSize+len(body)))
 	b[8] = 1
 	copy(b[10:], "VMGTST")
 	b = append(b, body...)
@@ -143,13 +147,13 @@ func (r *imageReader) ReadPhys(addr uint64, p []byte) error {
 	return err
 }
 
-func TestReadTables(t *testing.T) {
+func TestReadMemoryQ35(t *testing.T) {
 	for _, rev := range []byte{0, 2} {
 		m := newMemImage(t)
 		buildQ35(t, m, rev, qemuID[:])
-		tables, err := ReadTables(openImage(m), imgRSDP)
-		if err != nil {
-			t.Fatalf("rev %d: %v", rev, err)
+		tables, warnings, err := acpi.ReadMemory(openImage(m), imgRSDP)
+		if err != nil || len(warnings) != 0 {
+			t.Fatalf("rev %d: %v %v", rev, err, warnings)
 		}
 		var names []string
 		for _, tb := range tables {
@@ -166,7 +170,7 @@ func TestReadTables(t *testing.T) {
 	}
 }
 
-func TestReadTablesErrors(t *testing.T) {
+func TestReadMemoryQ35Errors(t *testing.T) {
 	tests := []struct {
 		name  string
 		patch func(m *memImage)
@@ -178,7 +182,9 @@ func TestReadTablesErrors(t *testing.T) {
 		{"root signature", func(m *memImage) { m.put(imgRoot, []byte("YSDT")) }, `XSDT at 0x2000: signature "YSDT"`},
 		{"root too short", func(m *memImage) { m.put(imgRoot+4, []byte{35, 0, 0, 0}) }, "XSDT at 0x2000: length 35"},
 		{"table too long", func(m *memImage) { m.put(imgNext+4, []byte{0, 0, 0, 0x10}) }, "XSDT entry 2 at 0x8000: length 268435456"},
-		{"table past memory", func(m *memImage) { m.put(imgRoot+sdtHeaderLen+8*3, binary.LittleEndian.AppendUint64(nil, 0x7fff0000)) }, "XSDT entry 3 at 0x7fff0000"},
+		{"table past memory", func(m *memImage) {
+			m.put(imgRoot+acpi.HeaderSize+8*3, binary.LittleEndian.AppendUint64(nil, 0x7fff0000))
+		}, "XSDT entry 3 at 0x7fff0000"},
 		{"dsdt garbage", func(m *memImage) { m.put(imgDSDT+4, []byte{1, 0, 0, 0}) }, "DSDT at 0x4000: length 1"},
 	}
 	for _, tt := range tests {
@@ -186,9 +192,9 @@ func TestReadTablesErrors(t *testing.T) {
 			m := newMemImage(t)
 			buildQ35(t, m, 2, qemuID[:])
 			tt.patch(m)
-			_, err := ReadTables(openImage(m), imgRSDP)
+			_, _, err := acpi.ReadMemory(openImage(m), imgRSDP)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("ReadTables = %v; want an error saying %q", err, tt.want)
+				t.Fatalf("ReadMemory = %v; want an error saying %q", err, tt.want)
 			}
 		})
 	}
@@ -198,21 +204,8 @@ func TestReadTablesErrors(t *testing.T) {
 	copy(rsdp, "RSD PTR ")
 	fixSum(rsdp, 8)
 	m.put(imgRSDP, rsdp)
-	if _, err := ReadTables(openImage(m), imgRSDP); err == nil || !strings.Contains(err.Error(), "no RSDT or XSDT") {
-		t.Fatalf("ReadTables with no root = %v", err)
-	}
-}
-
-func TestNameTables(t *testing.T) {
-	mk := func(sig string) RawTable { return RawTable{Data: []byte(sig + "....")} }
-	tables := []RawTable{mk("SSDT"), mk("FACP"), mk("SSDT"), mk("../x"), mk("SSDT"), mk("\x00\x00\x00\x00")}
-	nameTables(tables)
-	var names []string
-	for _, tb := range tables {
-		names = append(names, tb.Name)
-	}
-	if want := []string{"SSDT1", "FACP", "SSDT2", "UNKN1", "SSDT3", "UNKN2"}; !slices.Equal(names, want) {
-		t.Errorf("names %q; want %q", names, want)
+	if _, _, err := acpi.ReadMemory(openImage(m), imgRSDP); err == nil || !strings.Contains(err.Error(), "no RSDT or XSDT") {
+		t.Fatalf("ReadMemory with no root = %v", err)
 	}
 }
 
@@ -224,6 +217,9 @@ func TestPlatformFallback(t *testing.T) {
 	r := sysctl.NewMap(map[string][]byte{"hw.acpi.root": u64(imgRSDP), "kern.entropy.epoch": u32(2)})
 	opts := source.Options{ACPITables: filepath.Join(t.TempDir(), "none"), Mem: m.path}
 
+	// The tables are read into memory, never copied to files.
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
 	src, looked, ok := Platform("netbsd", r, opts)
 	if !ok {
 		t.Fatalf("Platform = %q, not ok", looked)
@@ -232,7 +228,6 @@ func TestPlatformFallback(t *testing.T) {
 	if !isMem {
 		t.Fatalf("Platform source is %T; want *MemTables", src)
 	}
-	dir := ms.dir
 	if !strings.Contains(ms.Location(), "RSDP 0x1000") {
 		t.Errorf("Location = %q", ms.Location())
 	}
@@ -247,11 +242,11 @@ func TestPlatformFallback(t *testing.T) {
 	if err != nil || id != qemuID {
 		t.Fatalf("ReadID = %v, %v; want %v", id, err, qemuID)
 	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("the memory source wrote %v to the temporary directory", left)
+	}
 	if err := ms.Close(); err != nil {
 		t.Fatal(err)
-	}
-	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("Close left the copied tables in %s", dir)
 	}
 }
 
