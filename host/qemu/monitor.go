@@ -24,7 +24,11 @@ import (
 	"github.com/digitalocean/go-qemu/qmp"
 
 	"github.com/vmgenid/vmgenid/genid"
+	"github.com/vmgenid/vmgenid/host"
 )
+
+// A Monitor is the host.VM of a QEMU process.
+var _ host.VM = (*Monitor)(nil)
 
 // Monitor is a QMP connection to one QEMU process. Its methods may be called
 // from several goroutines; commands run one at a time.
@@ -41,6 +45,10 @@ type Monitor struct {
 
 // ErrClosed is returned by a Monitor that has been closed.
 var ErrClosed = errors.New("qmp: monitor connection closed")
+
+// ErrConnectionClosed is wrapped by the error of a command whose reply never
+// came because QEMU closed the connection (it exited, or is exiting).
+var ErrConnectionClosed = errors.New("connection closed before the reply (did QEMU exit?)")
 
 // Dial connects to the QMP server on the Unix socket at path and performs the
 // capabilities handshake. It retries until the socket accepts or ctx ends,
@@ -151,13 +159,13 @@ func (m *Monitor) run(ctx context.Context, command string, args any) ([]byte, er
 	}
 }
 
-// qmpError explains the errors go-qemu returns. It turns QEMU's error replies
-// into plain errors carrying the description, and returns a nil reply (the
-// connection ended before the reply came) as an unmarshalling error.
+// qmpError explains the errors go-qemu returns. go-qemu hands a connection
+// that ended before the reply to json.Unmarshal as an empty reply, which
+// fails with a *json.SyntaxError: that becomes ErrConnectionClosed.
 func qmpError(err error) error {
 	var syntax *json.SyntaxError
-	if errors.As(err, &syntax) || strings.Contains(err.Error(), "unexpected end of JSON input") {
-		return fmt.Errorf("connection closed before the reply (did QEMU exit?): %w", err)
+	if errors.As(err, &syntax) {
+		return fmt.Errorf("%w: %v", ErrConnectionClosed, err)
 	}
 	return err
 }
@@ -212,7 +220,7 @@ func (m *Monitor) Cont(ctx context.Context) error { return m.Execute(ctx, "cont"
 // reading the reply is not reported.
 func (m *Monitor) Quit(ctx context.Context) error {
 	_, err := m.run(ctx, "quit", nil)
-	if err != nil && ctx.Err() == nil && strings.Contains(err.Error(), "connection closed") {
+	if err != nil && ctx.Err() == nil && errors.Is(err, ErrConnectionClosed) {
 		return nil
 	}
 	return err
@@ -246,7 +254,7 @@ func (m *Monitor) ReadPhys(ctx context.Context, addr uint64, p []byte) error {
 // Save stops the VM and writes its whole state to the file at path (a QEMU
 // migration to "exec:cat > path"), calling progress (if not nil) with each
 // reading of the migration's state until it completes. The VM stays paused.
-func (m *Monitor) Save(ctx context.Context, path string, progress func(MigrationStatus)) error {
+func (m *Monitor) Save(ctx context.Context, path string, progress func(host.SaveProgress)) error {
 	if err := m.Stop(ctx); err != nil {
 		return fmt.Errorf("save: %w", err)
 	}
@@ -254,7 +262,11 @@ func (m *Monitor) Save(ctx context.Context, path string, progress func(Migration
 	if err := m.Execute(ctx, "migrate", map[string]any{"uri": uri}, nil); err != nil {
 		return fmt.Errorf("save to %s: %w", path, err)
 	}
-	s, err := m.WaitMigration(ctx, progress)
+	s, err := m.WaitMigration(ctx, func(s MigrationStatus) {
+		if progress != nil {
+			progress(host.SaveProgress{State: s.State, Transferred: s.Transferred, Total: s.Total, Done: s.Done()})
+		}
+	})
 	if err != nil {
 		return fmt.Errorf("save to %s: %w", path, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vmgenid/vmgenid/genid"
+	"github.com/vmgenid/vmgenid/host"
 )
 
 // needQEMU skips the test where QEMU is not installed, except in CI (CI=true),
@@ -54,7 +55,7 @@ func TestSaveAndClone(t *testing.T) {
 
 	state := filepath.Join(dir, "vm.state")
 	var readings int
-	if err := m.Save(ctx, state, func(MigrationStatus) { readings++ }); err != nil {
+	if err := m.Save(ctx, state, func(host.SaveProgress) { readings++ }); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(state); err != nil || fi.Size() == 0 || readings == 0 {

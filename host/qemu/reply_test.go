@@ -1,6 +1,7 @@
 package qemu
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -128,4 +129,18 @@ func FuzzDecodeReply(f *testing.F) {
 		var anything any
 		_ = decodeReturn(raw, &anything)
 	})
+}
+
+// TestQMPErrorClosed: go-qemu reports a connection that ended before the
+// reply as an empty reply that fails to unmarshal; callers recognise it by
+// ErrConnectionClosed, not by its text.
+func TestQMPErrorClosed(t *testing.T) {
+	empty := json.Unmarshal(nil, new(any))
+	if err := qmpError(empty); !errors.Is(err, ErrConnectionClosed) {
+		t.Errorf("qmpError(%v) = %v, want ErrConnectionClosed", empty, err)
+	}
+	other := errors.New("GenericError: no such command")
+	if err := qmpError(other); errors.Is(err, ErrConnectionClosed) || err != other {
+		t.Errorf("qmpError(%v) = %v, want it unchanged", other, err)
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/vmgenid/vmgenid/genid"
+	"github.com/vmgenid/vmgenid/host"
 	"github.com/vmgenid/vmgenid/host/qemu"
 	"github.com/vmgenid/vmgenid/internal/guest"
 )
@@ -141,7 +142,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	say("save: stopping the VM and writing its state to %s...", state)
 	start := time.Now()
 	lastShown := time.Time{}
-	err = vm.Monitor.Save(ctx, state, func(s qemu.MigrationStatus) {
+	err = vm.Monitor.Save(ctx, state, func(s host.SaveProgress) {
 		if time.Since(lastShown) > 500*time.Millisecond && s.Total > 0 {
 			say("save: %s, %d of %d MiB of RAM sent", s.State, s.Transferred>>20, s.Total>>20)
 			lastShown = time.Now()
