@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vmgenid/vmgenid/genid"
+	"github.com/vmgenid/vmgenid/internal/daemon"
 	"github.com/vmgenid/vmgenid/internal/events"
 	"github.com/vmgenid/vmgenid/internal/state"
 	"github.com/vmgenid/vmgenid/internal/vmclock"
@@ -62,9 +63,9 @@ func newDaemonFixture(t *testing.T) *daemonFixture {
 	f.opts = daemonOptions{
 		statePath:  filepath.Join(dir, "run", "state"),
 		socketPath: filepath.Join(dir, "sock"),
-		poll:       5 * time.Millisecond,
-		publicID:   true,  // the tests read the ID from the state file
-		gpe:        "off", // the host's counters and logs stay out of the test
+		publicID:   true, // the tests read the ID from the state file
+		// The host's counters and logs stay out of the test.
+		detect: daemon.DetectOptions{Poll: 5 * time.Millisecond, GPE: "off"},
 	}
 	return f
 }
@@ -178,7 +179,7 @@ func TestDaemonAndWatchExec(t *testing.T) {
 func TestDaemonNothingCanWork(t *testing.T) {
 	f := newDaemonFixture(t)
 	f.env.global.mem = filepath.Join(f.dir, "no-such-mem")
-	f.opts.ged = false
+	f.opts.detect.GED = false
 	err := runDaemon(context.Background(), f.env, f.opts)
 	if err == nil || !strings.Contains(err.Error(), "no way to detect a change") {
 		t.Errorf("runDaemon with no readable ID and no detector = %v", err)
@@ -211,9 +212,9 @@ func writeVMClockPage(t *testing.T, path string, counter uint64, seq uint32) {
 func TestDaemonVMClockPath(t *testing.T) {
 	f := newDaemonFixture(t)
 	f.env.global.mem = filepath.Join(f.dir, "no-such-mem")
-	f.opts.ged = false
-	f.opts.vmclock = filepath.Join(f.dir, "vmclock0")
-	writeVMClockPage(t, f.opts.vmclock, 3, 2)
+	f.opts.detect.GED = false
+	f.opts.detect.VMClock = filepath.Join(f.dir, "vmclock0")
+	writeVMClockPage(t, f.opts.detect.VMClock, 3, 2)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -241,11 +242,11 @@ func TestDaemonVMClockPath(t *testing.T) {
 		}
 	}
 	wait(1, "start")
-	writeVMClockPage(t, f.opts.vmclock, 4, 4)
+	writeVMClockPage(t, f.opts.detect.VMClock, 4, 4)
 	wait(2, "counter 3 → 4")
-	writeVMClockPage(t, f.opts.vmclock, 4, 6)
+	writeVMClockPage(t, f.opts.detect.VMClock, 4, 6)
 	wait(2, "the same counter rewritten")
-	writeVMClockPage(t, f.opts.vmclock, 5, 8)
+	writeVMClockPage(t, f.opts.detect.VMClock, 5, 8)
 	wait(3, "counter 4 → 5")
 	cancel()
 	if err := <-done; err != nil {
@@ -263,8 +264,8 @@ func TestDaemonVMClockPath(t *testing.T) {
 func TestDaemonVMClockBadPath(t *testing.T) {
 	f := newDaemonFixture(t)
 	f.env.global.mem = filepath.Join(f.dir, "no-such-mem")
-	f.opts.ged = false
-	f.opts.vmclock = filepath.Join(f.dir, "no-such-vmclock")
+	f.opts.detect.GED = false
+	f.opts.detect.VMClock = filepath.Join(f.dir, "no-such-vmclock")
 	err := runDaemon(context.Background(), f.env, f.opts)
 	if err == nil || !strings.Contains(err.Error(), "no way to detect a change") {
 		t.Errorf("runDaemon = %v, want no way to detect a change", err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/vmgenid/vmgenid/internal/daemon"
 	"github.com/vmgenid/vmgenid/internal/source"
 	"github.com/vmgenid/vmgenid/internal/vmclock"
 )
@@ -36,8 +37,18 @@ type statusReport struct {
 	// VMClocks are the VMClock devices in the ACPI tables: not ID
 	// devices, but another change signal the machine offers.
 	VMClocks []vmclock.Status `json:"vmclocks,omitempty"`
+	// Detection is how a daemon started with the defaults would learn of
+	// a change: "event-driven" or "polling", and why.
+	// Only when the tables are this machine's.
+	Detection *detectionStatus `json:"detection,omitempty"`
 	// Error says why nothing could be found, with where it looked.
 	Error string `json:"error,omitempty"`
+}
+
+type detectionStatus struct {
+	Mode   string   `json:"mode"`
+	Events []string `json:"events,omitempty"`
+	Why    string   `json:"why"`
 }
 
 type sourceStatus struct {
@@ -69,6 +80,12 @@ type warner interface{ Warnings() []error }
 
 func buildStatus(env *cmdEnv) (statusReport, bool) {
 	var rep statusReport
+	// The daemon's mode depends on this machine's kernel and devices:
+	// said only when the tables are this machine's.
+	if env.global.acpiTables == source.DefaultACPITables {
+		plan := daemon.ProbePlan(daemon.DefaultDetectOptions())
+		rep.Detection = &detectionStatus{Mode: plan.Mode.String(), Events: plan.Events, Why: plan.Why}
+	}
 	srcs, err := source.Detect(env.global.sourceOptions())
 	if err != nil {
 		rep.Error = err.Error()
@@ -201,6 +218,9 @@ func printStatus(w io.Writer, rep statusReport) {
 		}
 	}
 	vmclock.PrintStatus(w, rep.VMClocks)
+	if rep.Detection != nil {
+		fmt.Fprintf(w, "\ndaemon    %s: %s\n", rep.Detection.Mode, rep.Detection.Why)
+	}
 	if rep.Error != "" {
 		if len(rep.Sources) > 0 {
 			fmt.Fprintln(w)

@@ -16,6 +16,8 @@ import (
 	"io"
 	"os"
 	"sort"
+
+	"github.com/vmgenid/vmgenid/internal/source"
 )
 
 // command is one subcommand of vmgenid.
@@ -71,9 +73,9 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	env := &cmdEnv{
 		global: globalFlags{
-			acpiTables: "/sys/firmware/acpi/tables",
-			deviceTree: "/sys/firmware/devicetree/base",
-			mem:        "/dev/mem",
+			acpiTables: source.DefaultACPITables,
+			deviceTree: source.DefaultDeviceTree,
+			mem:        source.DefaultMem,
 		},
 		stdout: stdout,
 		stderr: stderr,

@@ -131,8 +131,12 @@ type Config struct {
 	// change count is taken as the same change (see the package doc); 0
 	// means DefaultCoalesceWindow, negative means never.
 	CoalesceWindow time.Duration
-	// PollInterval is how often to read the ID; 0 means no poll.
+	// PollInterval is how often to read the ID; 0 means no poll. With
+	// Detect, the mode chosen sets it.
 	PollInterval time.Duration
+	// Detect, when set, has New choose the machine's detectors and the
+	// mode (select.go), beside Detectors.
+	Detect *DetectOptions
 	// Mixer feeds the kernel's pool; nil means OSMixer().
 	Mixer Mixer
 	// LogID puts the ID in the log (vmgenid daemon -v). By default no
@@ -188,6 +192,9 @@ type Status struct {
 	Dropped uint64 // signals dropped because a check was already queued
 	// Coalesced counts the growths taken as a change already advanced for.
 	Coalesced uint64
+	// Plan is the detection mode chosen and why; zero when the caller
+	// chose the detectors.
+	Plan Plan
 }
 
 // Count is one change count: the detector's name and its count.
@@ -212,6 +219,8 @@ type Daemon struct {
 	// privilege, which is logged once.
 	reseedDenied bool
 	detector     []detect.Detector
+
+	plan Plan // the mode chosen; zero without Config.Detect
 
 	signals chan detect.Signal
 	checkMu sync.Mutex // one check at a time
@@ -253,14 +262,6 @@ func New(cfg Config) (_ *Daemon, err error) {
 			d.closeAll()
 		}
 	}()
-	var countNames []string
-	for _, det := range cfg.Detectors {
-		if c, ok := det.(detect.Counter); ok {
-			d.counts = append(d.counts, c)
-			countNames = append(countNames, c.Name())
-		}
-	}
-	d.decider = NewDecider(countNames, cfg.CoalesceWindow)
 	d.detector = append(d.detector, cfg.Detectors...)
 
 	w, err := state.Create(cfg.StatePath, state.Options{PublicID: cfg.PublicID})
@@ -273,6 +274,21 @@ func New(cfg Config) (_ *Daemon, err error) {
 	}
 
 	id, readErr := d.findDevice()
+	if cfg.Detect != nil {
+		dets, plan, idPoll := selectDetectors(*cfg.Detect, cfg.Sources, readErr == nil, cfg.Logf, cfg.Debugf)
+		d.detector = append(d.detector, dets...)
+		d.cfg.PollInterval, cfg.PollInterval = idPoll, idPoll
+		d.plan = plan
+		cfg.Logf("change detection %s", plan)
+	}
+	var countNames []string
+	for _, det := range d.detector {
+		if c, ok := det.(detect.Counter); ok {
+			d.counts = append(d.counts, c)
+			countNames = append(countNames, c.Name())
+		}
+	}
+	d.decider = NewDecider(countNames, cfg.CoalesceWindow)
 	obs := d.observe(id, readErr)
 	d.kernel = kernelIndex(obs.Counts)
 	if readErr == nil {
@@ -695,7 +711,7 @@ func (d *Daemon) advance(rec state.Record, o Observation, known bool, via string
 func (d *Daemon) Status() Status {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	st := Status{Record: d.rec, IDMode: d.idMode, Kernel: d.kernelCount(d.lastCounts), Checks: d.checks, Dropped: d.dropped, Coalesced: d.coalesced}
+	st := Status{Record: d.rec, IDMode: d.idMode, Kernel: d.kernelCount(d.lastCounts), Checks: d.checks, Dropped: d.dropped, Coalesced: d.coalesced, Plan: d.plan}
 	for i, c := range d.counts {
 		st.Counts = append(st.Counts, Count{Name: c.Name(), Count: d.lastCounts[i]})
 	}
@@ -718,7 +734,7 @@ func (d *Daemon) closeAll() error {
 		errs = append(errs, d.writer.Close())
 		d.writer = nil
 	}
-	for _, det := range d.cfg.Detectors {
+	for _, det := range d.detector {
 		if c, ok := det.(interface{ Close() error }); ok {
 			c.Close()
 		}

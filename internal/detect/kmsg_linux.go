@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -66,4 +67,34 @@ func (k *kmsgFile) Close() error {
 		return k.follow.Close()
 	}
 	return unix.Close(k.fd)
+}
+
+// driverDirs are where Linux lists the devices its vmgenid driver is bound
+// to: an ACPI driver up to 6.9, a platform driver since.
+var driverDirs = []string{"/sys/bus/platform/drivers/vmgenid", "/sys/bus/acpi/drivers/vmgenid"}
+
+// KernelDriverBound reports whether the kernel's vmgenid driver is bound
+// to a device: then the kernel logs a fork notice ("crng reseeded due to
+// virtual machine fork") for every change, and the kernel log covers the
+// device. why says what was found, for messages.
+func KernelDriverBound() (bool, string) {
+	return driverBound(driverDirs)
+}
+
+func driverBound(dirs []string) (bool, string) {
+	for _, dir := range dirs {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range ents {
+			// The driver's own files are bind, unbind, uevent, module,
+			// new_id, remove_id; a bound device is a link named like
+			// QEMUVGID:00 or VMGENCTR:00.
+			if e.Type()&os.ModeSymlink != 0 && strings.Contains(e.Name(), ":") {
+				return true, "bound to " + e.Name() + " (" + dir + ")"
+			}
+		}
+	}
+	return false, "not bound (" + strings.Join(dirs, ", ") + ": no device)"
 }

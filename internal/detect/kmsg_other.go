@@ -6,3 +6,8 @@ package detect
 func openKmsgStream(path string) (kmsgStream, error) {
 	return nil, ErrUnsupported
 }
+
+// KernelDriverBound reports false: only Linux logs fork notices.
+func KernelDriverBound() (bool, string) {
+	return false, "no kernel fork notices on this system"
+}
