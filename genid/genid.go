@@ -8,6 +8,7 @@
 package genid
 
 import (
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -31,6 +32,32 @@ func (id ID) String() string { return hex.EncodeToString(id[:]) }
 func (id ID) GUID() string {
 	g := guidOrder(id)
 	return fmt.Sprintf("%x-%x-%x-%x-%x", g[0:4], g[4:6], g[6:8], g[8:10], g[10:16])
+}
+
+// New returns a fresh random ID: a version 4 (random) GUID, as QEMU's
+// guid=auto makes, from crypto/rand.
+func New() ID {
+	var g [Size]byte
+	rand.Read(g[:])         // never fails: crypto/rand crashes the program instead (Go ≥ 1.24)
+	g[6] = g[6]&0x0f | 0x40 // version 4, in the third field's high nibble
+	g[8] = g[8]&0x3f | 0x80 // RFC 9562 variant
+	return guidOrder(g)
+}
+
+// MarshalText returns the hex form, String's, so that an ID in JSON or any
+// other text encoding reads as the state file and the events show it.
+func (id ID) MarshalText() ([]byte, error) {
+	return hex.AppendEncode(make([]byte, 0, 2*Size), id[:]), nil
+}
+
+// UnmarshalText parses the hex form, as ParseHex.
+func (id *ID) UnmarshalText(b []byte) error {
+	v, err := ParseHex(string(b))
+	if err != nil {
+		return err
+	}
+	*id = v
+	return nil
 }
 
 // ParseHex parses 32 hex digits in memory order, the form String returns.

@@ -1,6 +1,11 @@
 package genid
 
-import "testing"
+import (
+	"encoding"
+	"encoding/json"
+	"strings"
+	"testing"
+)
 
 // The byte order measured in a real QEMU guest (shared/README.md):
 // guid=aabbccdd-eeff-0011-2233-445566778899 appears in memory as
@@ -41,5 +46,41 @@ func TestParseErrors(t *testing.T) {
 	}
 	if !(ID{}).IsZero() {
 		t.Error("zero ID not IsZero")
+	}
+}
+
+// TestText: an ID encodes as its hex form, in JSON too, and decodes back;
+// bad text is refused.
+func TestText(t *testing.T) {
+	const mem = "ddccbbaaffee11002233445566778899"
+	id, _ := ParseHex(mem)
+	b, err := json.Marshal(struct{ ID ID }{id})
+	if err != nil || string(b) != `{"ID":"`+mem+`"}` {
+		t.Fatalf("json.Marshal = %s, %v", b, err)
+	}
+	var back struct{ ID ID }
+	if err := json.Unmarshal(b, &back); err != nil || back.ID != id {
+		t.Fatalf("json.Unmarshal = %v, %v; want %v", back.ID, err, id)
+	}
+	var bad ID
+	if err := bad.UnmarshalText([]byte("aabbccdd-eeff-0011-2233-445566778899")); err == nil {
+		t.Error("UnmarshalText of GUID text succeeded; only the hex form is an ID's text")
+	}
+	var _ encoding.TextMarshaler = ID{}
+	var _ encoding.TextUnmarshaler = &bad
+}
+
+// TestNew: fresh IDs are version 4 GUIDs with the RFC 9562 variant, and
+// differ.
+func TestNew(t *testing.T) {
+	a, b := New(), New()
+	if a == b || a.IsZero() {
+		t.Fatalf("New returned %v and %v", a, b)
+	}
+	for _, id := range []ID{a, b} {
+		g := id.GUID() // xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx
+		if g[14] != '4' || !strings.ContainsRune("89ab", rune(g[19])) {
+			t.Errorf("New() = %s: want version 4 and variant 10", g)
+		}
 	}
 }

@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/vmgenid/vmgenid/genid"
 )
 
@@ -54,15 +52,6 @@ type Clone struct {
 
 // Stop quits the clone's QEMU (killing it if it does not go).
 func (c *Clone) Stop(ctx context.Context) { c.Process.Stop(ctx, c.Monitor) }
-
-// RandomGUID returns a fresh random (version 4) generation ID.
-func RandomGUID() (genid.ID, error) {
-	u, err := uuid.NewRandom()
-	if err != nil {
-		return genid.ID{}, fmt.Errorf("random guid: %w", err)
-	}
-	return genid.ParseGUID(u.String())
-}
 
 // StartClones starts opts.Count QEMU processes restoring opts.From, each with
 // its own generation ID, waits until every restore has completed, then
@@ -109,8 +98,8 @@ func StartClones(ctx context.Context, opts CloneOptions) (clones []*Clone, err e
 		guid := genid.ID{}
 		if i < len(opts.GUIDs) {
 			guid = opts.GUIDs[i]
-		} else if guid, err = RandomGUID(); err != nil {
-			return clones, err
+		} else {
+			guid = genid.New()
 		}
 		sock := filepath.Join(opts.Dir, fmt.Sprintf("clone%d.qmp", i))
 		os.Remove(sock) // a stale socket from an earlier run would be dialled by mistake

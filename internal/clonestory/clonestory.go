@@ -124,9 +124,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 
 	res := &Result{}
 	b := &res.Boot
-	if b.GUID, err = qemu.RandomGUID(); err != nil {
-		return nil, err
-	}
+	b.GUID = genid.New()
 	say("boot: starting QEMU (TCG) with generation ID %s...", b.GUID.GUID())
 	vm, err := guest.Boot(ctx, img, b.GUID, opts.WorkDir, "source", opts.Console)
 	if err != nil {
