@@ -690,7 +690,7 @@ func (d *Daemon) advance(rec state.Record, o Observation, known bool, via string
 	if d.server != nil {
 		ev := events.Event{Epoch: rec.Epoch, IDKnown: known, Reason: via, Time: now}
 		if known {
-			ev.ID = id.String()
+			ev.ID = id
 		}
 		if err := d.server.Broadcast(ev); err != nil {
 			d.cfg.Logf("cannot send the change event: %v", err)

@@ -257,7 +257,7 @@ func TestChangeAdvancesEpochOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev.Epoch != 2 || ev.ID != testID(2).String() || !ev.IDKnown || !strings.HasPrefix(ev.Reason, "poll") {
+	if ev.Epoch != 2 || ev.ID != testID(2) || !ev.IDKnown || !strings.HasPrefix(ev.Reason, "poll") {
 		t.Errorf("event = %+v", ev)
 	}
 	// Checks that find the same ID do nothing: several poll ticks, and one

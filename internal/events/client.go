@@ -64,3 +64,14 @@ func (c *Client) Next() (Event, error) {
 
 // Close closes the connection; a blocked Next returns an error.
 func (c *Client) Close() error { return c.conn.Close() }
+
+// PeerUID returns the user ID of the server's process, and whether the
+// system told (see PeerUID), for the client to check who it is listening
+// to before it trusts an event.
+func (c *Client) PeerUID() (int, bool) {
+	uc, ok := c.conn.(*net.UnixConn)
+	if !ok {
+		return 0, false
+	}
+	return PeerUID(uc)
+}

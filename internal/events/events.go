@@ -28,6 +28,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vmgenid/vmgenid/genid"
@@ -41,19 +42,39 @@ const MaxLine = 4096
 type Event struct {
 	// Epoch is the new epoch: never 0 nor all ones.
 	Epoch uint64 `json:"epoch"`
-	// ID is the new VM generation ID as 32 lowercase hex digits in memory
-	// order, or "" when the daemon could not read it.
-	ID string `json:"id"`
+	// ID is the new VM generation ID, zero when the daemon could not read
+	// it or withholds it. On the wire it is 32 lowercase hex digits in
+	// memory order, or "" when not sent.
+	ID genid.ID
 	// IDKnown is true exactly when ID is set.
-	IDKnown bool `json:"id_known"`
+	IDKnown bool
 	// IDWithheld is true when the daemon knows the ID but does not send
-	// it to this client (only root's get it); ID is then "".
-	IDWithheld bool `json:"id_withheld,omitempty"`
+	// it to this client (only root's get it); ID is then zero.
+	IDWithheld bool
 	// Reason names the detector that noticed the change ("poll", "kmsg",
 	// "gpe", "uevent", "restart", …).
-	Reason string `json:"reason"`
+	Reason string
 	// Time is when the daemon published the change.
-	Time time.Time `json:"time"`
+	Time time.Time
+}
+
+// MarshalJSON encodes the event as the wire format's object.
+func (e Event) MarshalJSON() ([]byte, error) {
+	w := wireOut{Epoch: e.Epoch, IDKnown: e.IDKnown, IDWithheld: e.IDWithheld, Reason: e.Reason, Time: e.Time}
+	if e.IDKnown {
+		w.ID = e.ID.String()
+	}
+	return json.Marshal(w)
+}
+
+// wireOut is an event as the wire carries it.
+type wireOut struct {
+	Epoch      uint64    `json:"epoch"`
+	ID         string    `json:"id"`
+	IDKnown    bool      `json:"id_known"`
+	IDWithheld bool      `json:"id_withheld,omitempty"`
+	Reason     string    `json:"reason"`
+	Time       time.Time `json:"time"`
 }
 
 // Validate checks the rules every event obeys.
@@ -68,16 +89,12 @@ func (e Event) validate() error {
 	if e.Epoch == 0 || e.Epoch == ^uint64(0) {
 		return fmt.Errorf("epoch %#x is never published", e.Epoch)
 	}
-	if e.ID != "" {
-		if _, err := genid.ParseHex(e.ID); err != nil {
-			return fmt.Errorf("field id: %w", err)
+	if e.IDKnown == e.ID.IsZero() {
+		id := ""
+		if !e.ID.IsZero() {
+			id = e.ID.String()
 		}
-		if e.ID != string(bytes.ToLower([]byte(e.ID))) {
-			return fmt.Errorf("field id %q: want lowercase hex", e.ID)
-		}
-	}
-	if e.IDKnown != (e.ID != "") {
-		return fmt.Errorf("id_known is %v but id is %q", e.IDKnown, e.ID)
+		return fmt.Errorf("id_known is %v but id is %q", e.IDKnown, id)
 	}
 	if e.IDWithheld && e.IDKnown {
 		return errors.New("id_withheld and id_known are both true")
@@ -88,7 +105,7 @@ func (e Event) validate() error {
 // Withheld returns e as a client that may not see the ID gets it.
 func (e Event) Withheld() Event {
 	if e.IDKnown {
-		e.ID, e.IDKnown, e.IDWithheld = "", false, true
+		e.ID, e.IDKnown, e.IDWithheld = genid.ID{}, false, true
 	}
 	return e
 }
@@ -179,7 +196,17 @@ func parseLine(line []byte) (Event, error) {
 	case w.Time == nil:
 		return Event{}, errors.New("field time is missing")
 	}
-	e := Event{Epoch: *w.Epoch, ID: *w.ID, IDKnown: *w.IDKnown, IDWithheld: w.IDWithheld, Reason: w.Reason, Time: *w.Time}
+	e := Event{Epoch: *w.Epoch, IDKnown: *w.IDKnown, IDWithheld: w.IDWithheld, Reason: w.Reason, Time: *w.Time}
+	if *w.ID != "" {
+		id, err := genid.ParseHex(*w.ID)
+		if err != nil {
+			return Event{}, fmt.Errorf("field id: %w", err)
+		}
+		if *w.ID != strings.ToLower(*w.ID) {
+			return Event{}, fmt.Errorf("field id %q: want lowercase hex", *w.ID)
+		}
+		e.ID = id
+	}
 	if err := e.validate(); err != nil {
 		return Event{}, err
 	}

@@ -11,12 +11,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vmgenid/vmgenid/genid"
 )
 
 const goodLine = `{"epoch":2,"id":"ddccbbaaffee11002233445566778899","id_known":true,"reason":"poll","time":"2026-11-27T04:30:00.123456789Z"}`
 
 func sampleEvent(epoch uint64) Event {
-	return Event{Epoch: epoch, ID: "ddccbbaaffee11002233445566778899", IDKnown: true, Reason: "poll",
+	return Event{Epoch: epoch, ID: genid.ID{0xdd, 0xcc, 0xbb, 0xaa, 0xff, 0xee, 0x11, 0x00, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99}, IDKnown: true, Reason: "poll",
 		Time: time.Date(2026, 11, 27, 4, 30, 0, 123456789, time.UTC)}
 }
 

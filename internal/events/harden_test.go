@@ -96,7 +96,7 @@ func TestIDOnlyToPrivilegedPeers(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := c.Next()
-	if err != nil || got.ID != "" || got.IDKnown || !got.IDWithheld || got.Epoch != ev.Epoch {
+	if err != nil || !got.ID.IsZero() || got.IDKnown || !got.IDWithheld || got.Epoch != ev.Epoch {
 		t.Errorf("unprivileged peer got %+v, %v; want the event without the ID", got, err)
 	}
 	s.opt.PublicID = true
