@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"log"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 
 	"github.com/vmgenid/vmgenid"
-	"github.com/vmgenid/vmgenid/internal/state"
 )
 
 // reseedingSource is the reseed pattern: remember the epoch at the last
@@ -56,48 +53,43 @@ func ExampleCurrent() {
 
 // Watch suits long-lived work that must act at once on a clone: renew a
 // cached session key, drop a connection pool, re-register with a service
-// under a new identity.
+// under a new identity. The first value is the state when Watch starts (or
+// the first one published, if the daemon has not published yet).
 func ExampleWatch() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	changes, err := vmgenid.Watch(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	for st := range changes {
+	for st := range vmgenid.Watch(ctx) {
 		log.Printf("generation epoch %d: renewing per-machine secrets", st.Epoch)
 	}
 }
 
-// Open reads a state file at another path, here one that this example
-// publishes itself in the daemon's place.
+// Open reads the state file of a daemon run with --state, here
+// "vmgenid daemon --state /run/myapp/vmgenid/state", which serves its
+// events on /run/myapp/vmgenid/events.sock beside it.
 func ExampleOpen() {
-	dir, err := os.MkdirTemp("", "vmgenid-example")
+	f, err := vmgenid.Open("/run/myapp/vmgenid/state")
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err) // wraps vmgenid.ErrNoState until that daemon has run
+		return
 	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "state")
-	daemon, err := state.Create(path, state.Options{PublicID: true})
-	if err != nil {
-		log.Fatal(err)
+	defer f.Close()
+	seen := f.Epoch()
+	// ... seed a generator ...
+	if f.Epoch() != seen {
+		log.Print("the VM was cloned: reseed")
 	}
-	defer daemon.Close()
-	daemon.Publish(state.Record{Epoch: 1})
+}
 
-	pub, err := vmgenid.Open(path)
-	if err != nil {
-		log.Fatal(err)
+// NewStateFile names the state file and the event socket of a daemon run
+// with --state and --socket; nothing is opened until it is used, and Watch
+// waits for the daemon to publish. Problems with the socket are passed to
+// the function given to Watch while it polls the file instead.
+func ExampleNewStateFile() {
+	f := vmgenid.NewStateFile("/srv/app/vmgenid/state", "/srv/app/vmgenid/events.sock")
+	defer f.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for st := range f.Watch(ctx, func(err error) { log.Print(err) }) {
+		fmt.Printf("epoch %d, %d changes since boot\n", st.Epoch, st.Changes)
 	}
-	defer pub.Close()
-	seen := pub.Epoch()
-	fmt.Println("epoch", seen)
-
-	daemon.Publish(state.Record{Epoch: state.NextEpoch(1), Changes: 1}) // the VM was cloned
-	if e := pub.Epoch(); e != seen {
-		fmt.Println("epoch moved to", e, "- reseed")
-	}
-	// Output:
-	// epoch 1
-	// epoch moved to 2 - reseed
 }

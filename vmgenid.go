@@ -17,24 +17,26 @@ type ID = genid.ID
 // or holds no epoch yet.
 var ErrNoState = errors.New("vmgenid: no published state")
 
-// State is one consistent record published by the daemon.
+// State is one consistent record published by the daemon. It encodes to
+// JSON with the field names of docs/state-file.md, the ID as 32 hex digits
+// and left out when not known.
 type State struct {
 	// Epoch is the entropy epoch: never 0 in a State returned without
 	// error; it changes on every VM generation change.
-	Epoch uint64
+	Epoch uint64 `json:"epoch"`
 	// ID is the current VM generation ID, valid when IDKnown. It is
 	// unknown where the daemon learns of changes without being able to
 	// read the ID (for instance from kernel messages only).
-	ID ID
+	ID ID `json:"id,omitzero"`
 	// IDKnown says whether ID holds the VM generation ID.
-	IDKnown bool
+	IDKnown bool `json:"id_known"`
 	// PAddr is the physical address the ID is read from; 0 if unknown.
-	PAddr uint64
+	PAddr uint64 `json:"paddr"`
 	// Changes counts the changes the daemon has seen since boot.
-	Changes uint64
+	Changes uint64 `json:"changes"`
 	// LastChange is when the last change was published; zero if none
 	// since boot.
-	LastChange time.Time
+	LastChange time.Time `json:"last_change,omitzero"`
 }
 
 // stateFrom converts a decoded record.
@@ -61,31 +63,3 @@ func readState(m *state.Mapping) (State, error) {
 	}
 	return stateFrom(r), nil
 }
-
-// Published is a state file mapped from a path of the caller's choice,
-// for daemons run with --state PATH. Its methods are safe for concurrent
-// use until Close.
-type Published struct {
-	m *state.Mapping
-}
-
-// Open maps the state file at path. The error wraps ErrNoState when the
-// file does not exist or is not a valid state file.
-func Open(path string) (*Published, error) {
-	m, err := state.Map(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNoState, err)
-	}
-	return &Published{m: m}, nil
-}
-
-// Epoch returns the published epoch with one atomic load and no system
-// call; 0 if the file holds no epoch yet.
-func (p *Published) Epoch() uint64 { return p.m.Epoch() }
-
-// Current returns a consistent copy of the published record (see the
-// package-level Current).
-func (p *Published) Current() (State, error) { return readState(p.m) }
-
-// Close unmaps the file. The Published must not be used afterwards.
-func (p *Published) Close() error { return p.m.Close() }

@@ -5,34 +5,29 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/vmgenid/vmgenid/genid"
+	"github.com/vmgenid/vmgenid/internal/epochword"
 	"github.com/vmgenid/vmgenid/internal/events"
 	"github.com/vmgenid/vmgenid/internal/state"
 )
 
-// useTempPaths points the package's default paths into a temporary
-// directory for one test and forgets any mapping made before.
+// useTempPaths points the package's default state file into a temporary
+// directory for one test, forgetting any mapping made before.
 func useTempPaths(t testing.TB) (statePth, socketPth string) {
 	t.Helper()
 	dir := t.TempDir()
-	oldState, oldSocket := statePath, socketPath
-	statePath = filepath.Join(dir, "state")
-	socketPath = filepath.Join(dir, "events.sock")
-	resetMapping := func() {
-		mapMu.Lock()
-		setMapping(nil)
-		nextMapTry = time.Time{}
-		mapMu.Unlock()
-	}
-	resetMapping()
+	old := defaultFile
+	defaultFile = newDefaultFile(filepath.Join(dir, "state"), filepath.Join(dir, "events.sock"))
 	t.Cleanup(func() {
-		resetMapping()
-		statePath, socketPath = oldState, oldSocket
+		defaultFile.Close()
+		defaultFile = old
+		atomic.StorePointer(epochword.Slot(), epochword.FallbackWord())
 	})
-	return statePath, socketPath
+	return defaultFile.path, defaultFile.socket
 }
 
 // newWriter plays the daemon's part: it owns the state file at path.
@@ -66,9 +61,6 @@ func TestNoState(t *testing.T) {
 	}
 	if _, err := Current(); !errors.Is(err, ErrNoState) {
 		t.Errorf("Current without a state file: %v, want ErrNoState", err)
-	}
-	if _, err := Watch(t.Context()); !errors.Is(err, ErrNoState) {
-		t.Errorf("Watch without a state file: %v, want ErrNoState", err)
 	}
 	if _, err := Open(path); !errors.Is(err, ErrNoState) {
 		t.Errorf("Open of a missing file: %v, want ErrNoState", err)
@@ -216,6 +208,26 @@ func receive(t *testing.T, ch <-chan State) State {
 	return State{}
 }
 
+// slowPolling makes Watch's polling too slow to deliver anything within a
+// test, so that whatever arrives came through the event socket.
+func slowPolling(t *testing.T) {
+	old := pollInterval
+	pollInterval = time.Hour
+	t.Cleanup(func() { pollInterval = old })
+}
+
+// waitClients waits until srv has n clients.
+func waitClients(t *testing.T, srv *events.Server, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for srv.Clients() != n && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if got := srv.Clients(); got != n {
+		t.Fatalf("the event server has %d clients, want %d", got, n)
+	}
+}
+
 func TestWatch(t *testing.T) {
 	for _, withSocket := range []bool{true, false} {
 		name := "polling"
@@ -228,6 +240,10 @@ func TestWatch(t *testing.T) {
 			publish(t, w, 1)
 			var srv *events.Server
 			if withSocket {
+				// Only events can deliver the changes: a broken
+				// event path fails the test instead of being
+				// covered by polling.
+				slowPolling(t)
 				var err error
 				if srv, err = events.Listen(sock, events.Options{}); err != nil {
 					t.Fatal(err)
@@ -235,26 +251,17 @@ func TestWatch(t *testing.T) {
 				defer srv.Close()
 			}
 			ctx, cancel := context.WithCancel(t.Context())
-			ch, err := Watch(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ch := Watch(ctx)
 			if st := receive(t, ch); st.Epoch != 1 {
 				t.Fatalf("first state has epoch %d, want the current 1", st.Epoch)
 			}
 			if withSocket {
-				deadline := time.Now().Add(10 * time.Second)
-				for srv.Clients() == 0 && time.Now().Before(deadline) {
-					time.Sleep(time.Millisecond)
-				}
-				if srv.Clients() != 1 {
-					t.Fatalf("Watch did not connect to the event socket")
-				}
+				waitClients(t, srv, 1)
 			}
 			for e := uint64(2); e <= 4; e++ {
 				publish(t, w, e)
 				if srv != nil {
-					srv.Broadcast(events.Event{Epoch: e, ID: testID.String(), IDKnown: true, Reason: "test", Time: time.Now()})
+					srv.Broadcast(events.Event{Epoch: e, ID: testID, IDKnown: true, Reason: "test", Time: time.Now()})
 				}
 				if st := receive(t, ch); st.Epoch != e || st.ID != testID {
 					t.Fatalf("state after change = %+v, want epoch %d", st, e)
@@ -265,15 +272,56 @@ func TestWatch(t *testing.T) {
 				// drain until Watch closes the channel
 			}
 			if srv != nil {
-				deadline := time.Now().Add(10 * time.Second)
-				for srv.Clients() != 0 && time.Now().Before(deadline) {
-					time.Sleep(time.Millisecond)
-				}
-				if n := srv.Clients(); n != 0 {
-					t.Errorf("Watch left %d connections open after ctx was done", n)
-				}
+				waitClients(t, srv, 0)
 			}
 		})
+	}
+}
+
+// TestWatchWaitsForFirstPublish: Watch started before the daemon has
+// published anything delivers the first publication.
+func TestWatchWaitsForFirstPublish(t *testing.T) {
+	path, _ := useTempPaths(t)
+	ch := Watch(t.Context())
+	select {
+	case st := <-ch:
+		t.Fatalf("Watch sent %+v before anything was published", st)
+	case <-time.After(3 * pollInterval):
+	}
+	publish(t, newWriter(t, path), 5)
+	if st := receive(t, ch); st.Epoch != 5 {
+		t.Fatalf("first state has epoch %d, want the published 5", st.Epoch)
+	}
+}
+
+// TestStateFileWatch: a StateFile at a path of the caller's choice is
+// watched through its own socket.
+func TestStateFileWatch(t *testing.T) {
+	slowPolling(t)
+	dir := t.TempDir()
+	path, sock := filepath.Join(dir, "state"), filepath.Join(dir, "other.sock")
+	w := newWriter(t, path)
+	publish(t, w, 1)
+	srv, err := events.Listen(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	f := NewStateFile(path, sock)
+	defer f.Close()
+	var problems []error
+	ch := f.Watch(t.Context(), func(err error) { problems = append(problems, err) })
+	if st := receive(t, ch); st.Epoch != 1 {
+		t.Fatalf("first state has epoch %d, want 1", st.Epoch)
+	}
+	waitClients(t, srv, 1)
+	publish(t, w, 2)
+	srv.Broadcast(events.Event{Epoch: 2, Reason: "test", Time: time.Now()})
+	if st := receive(t, ch); st.Epoch != 2 {
+		t.Fatalf("state after change has epoch %d, want 2", st.Epoch)
+	}
+	if f.Epoch() != 2 {
+		t.Errorf("StateFile.Epoch = %d, want 2", f.Epoch())
 	}
 }
 
@@ -284,10 +332,7 @@ func TestWatchCoalesces(t *testing.T) {
 	w := newWriter(t, path)
 	publish(t, w, 1)
 	ctx, cancel := context.WithCancel(t.Context())
-	ch, err := Watch(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := Watch(ctx)
 	defer func() {
 		cancel()
 		for range ch {

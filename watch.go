@@ -2,6 +2,9 @@ package vmgenid
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"time"
 
 	"github.com/vmgenid/vmgenid/internal/events"
@@ -9,74 +12,97 @@ import (
 
 // Watch timing: how often the epoch is polled, how often a lost or absent
 // event socket is dialled again, and how often the state file's identity
-// is checked (one stat).
+// is checked (one stat). Tests change them.
 var (
-	socketPath     = DefaultSocketPath // tests point it elsewhere
 	pollInterval   = 100 * time.Millisecond
 	redialInterval = time.Second
 	recheckEvery   = 10 // polls between two stats of the state file
 )
 
+// Watch reports changes of the state published in DefaultStatePath, with
+// events from DefaultSocketPath: see StateFile.Watch.
+func Watch(ctx context.Context) <-chan State { return defaultFile.Watch(ctx, nil) }
+
 // Watch reports changes of the published state. The returned channel
 // first receives the current state, then one State per change observed,
-// and is closed when ctx is done.
+// and is closed when ctx is done. If nothing is published yet, the first
+// State is the first one the daemon publishes.
 //
-// Changes arrive from the daemon's event socket (DefaultSocketPath) when it
-// serves one, within microseconds; otherwise, and as a safety net, Watch
-// polls the mapped epoch every 100 ms (a memory load, no system call) and
-// dials the socket again every second. Successive values have different
-// epochs; changes closer together than the receiver reads are coalesced
-// into the latest one, so a slow receiver never falls behind.
+// Changes arrive from the daemon's event socket, when it serves one,
+// within microseconds; otherwise, and as a safety net, Watch polls the
+// mapped epoch every 100 ms (a memory load, no system call) and dials the
+// socket again every second. An event only says "look": every State is read
+// from the state file. Events are taken only from a server run by root or
+// by the owner of the state file (the kernel's record of the peer, e.g.
+// SO_PEERCRED), so that another user who binds the socket name first cannot
+// make a watcher act. Successive values have different epochs; changes
+// closer together than the receiver reads are coalesced into the latest
+// one, so a slow receiver never falls behind.
 //
-// Watch returns an error wrapping ErrNoState if no state file is published
-// when it is called.
-func Watch(ctx context.Context) (<-chan State, error) {
-	if _, err := currentMapping(); err != nil {
-		return nil, err
-	}
+// Problems with the event socket (none listening, an untrusted server, a
+// refusal, a broken stream) do not end Watch: it polls meanwhile. If report
+// is not nil, Watch calls it from its goroutine with each problem, once
+// until the problem changes.
+func (f *StateFile) Watch(ctx context.Context, report func(error)) <-chan State {
 	ch := make(chan State, 1)
-	go watchLoop(ctx, ch)
-	return ch, nil
+	w := &watcher{
+		f: f, ctx: ctx, out: ch, report: report,
+		poke: make(chan struct{}, 1), lost: make(chan lostConn, 1),
+	}
+	go w.loop()
+	return ch
 }
 
 // watcher is the state of one Watch.
 type watcher struct {
-	ctx      context.Context
-	out      chan<- State
-	last     uint64        // epoch of the last State sent
-	poke     chan struct{} // an event arrived (capacity 1: coalesces)
-	lost     chan struct{} // the socket reader stopped
-	client   *events.Client
-	lastDial time.Time
+	f           *StateFile
+	ctx         context.Context
+	out         chan<- State
+	report      func(error)
+	last        uint64        // epoch of the last State sent; 0 before the first
+	poke        chan struct{} // an event arrived (capacity 1: coalesces)
+	lost        chan lostConn // a socket reader stopped
+	client      *events.Client
+	lastDial    time.Time
+	lastProblem string
 }
 
-func watchLoop(ctx context.Context, out chan<- State) {
-	defer close(out)
-	w := &watcher{ctx: ctx, out: out, poke: make(chan struct{}, 1), lost: make(chan struct{}, 1)}
+// lostConn says why the reader of client stopped.
+type lostConn struct {
+	client *events.Client
+	err    error
+}
+
+func (w *watcher) loop() {
+	defer close(w.out)
 	defer w.hangUp()
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
 	// Dial before reading the current state, so that no change falls
 	// between the two.
 	w.dial()
 	if !w.check(true) {
 		return
 	}
-	tick := time.NewTicker(pollInterval)
-	defer tick.Stop()
 	for polls := 1; ; polls++ {
 		var ok bool
 		select {
-		case <-ctx.Done():
+		case <-w.ctx.Done():
 			return
 		case <-w.poke:
 			ok = w.check(true)
-		case <-w.lost:
-			w.hangUp()
+		case l := <-w.lost:
+			if l.client == w.client {
+				w.hangUp()
+				w.problem(l.err)
+			}
 			ok = true
 		case <-tick.C:
-			if w.client == nil && time.Since(w.lastDial) >= redialInterval {
+			if w.client == nil && w.f.socket != "" && time.Since(w.lastDial) >= redialInterval {
 				w.dial()
 			}
-			ok = w.check(polls%recheckEvery == 0)
+			// Until the first publish, look for the file on every poll.
+			ok = w.check(w.last == 0 || polls%recheckEvery == 0)
 		}
 		if !ok {
 			return
@@ -84,22 +110,43 @@ func watchLoop(ctx context.Context, out chan<- State) {
 	}
 }
 
-// dial connects to the event socket, if the daemon serves one, and starts
-// a reader that pokes the loop for every event.
+// problem reports err unless it is the one reported last.
+func (w *watcher) problem(err error) {
+	if w.report != nil && err.Error() != w.lastProblem {
+		w.lastProblem = err.Error()
+		w.report(err)
+	}
+}
+
+// dial connects to the event socket, if the daemon serves one, checks who
+// serves it, and starts a reader that pokes the loop for every event.
 func (w *watcher) dial() {
+	if w.f.socket == "" {
+		return
+	}
 	w.lastDial = time.Now()
 	dctx, cancel := context.WithTimeout(w.ctx, time.Second)
 	defer cancel()
-	c, err := events.Dial(dctx, socketPath)
+	c, err := events.Dial(dctx, w.f.socket)
 	if err != nil {
-		return // polling covers for it
+		w.problem(fmt.Errorf("%w (polling the state file meanwhile)", err))
+		return
 	}
-	w.client = c
+	if err := w.f.trust(c); err != nil {
+		c.Close()
+		w.problem(err)
+		return
+	}
+	w.client, w.lastProblem = c, ""
 	go func() {
 		for {
-			if _, err := c.Next(); err != nil {
+			_, err := c.Next()
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					err = fmt.Errorf("events: the daemon closed the stream on %s (it stopped or restarted): polling and dialling again", w.f.socket)
+				}
 				select {
-				case w.lost <- struct{}{}:
+				case w.lost <- lostConn{c, err}:
 				default:
 				}
 				return
@@ -110,6 +157,26 @@ func (w *watcher) dial() {
 			}
 		}
 	}()
+}
+
+// trust checks that the event server runs as root or as the owner of the
+// state file.
+func (f *StateFile) trust(c *events.Client) error {
+	uid, err := c.PeerUID()
+	if err != nil {
+		return fmt.Errorf("%w: not trusting the events socket %s", err, f.socket)
+	}
+	if uid == 0 {
+		return nil
+	}
+	owner, err := fileOwner(f.path)
+	if err != nil {
+		return fmt.Errorf("events socket %s is served by uid %d, not root, and the owner of the state file is unknown (%w): ignoring it", f.socket, uid, err)
+	}
+	if uid != owner {
+		return fmt.Errorf("events socket %s is served by uid %d, neither root nor the owner of %s (uid %d): ignoring it", f.socket, uid, f.path, owner)
+	}
+	return nil
 }
 
 // hangUp closes the event connection, if any; its reader then stops.
@@ -126,11 +193,11 @@ func (w *watcher) hangUp() {
 // which costs no system call. It returns false when ctx is done.
 func (w *watcher) check(full bool) bool {
 	if !full {
-		if e := Epoch(); e == 0 || e == w.last {
+		if e := w.f.Epoch(); e == 0 || e == w.last {
 			return true
 		}
 	}
-	st, err := Current()
+	st, err := w.f.Current()
 	if err != nil || st.Epoch == w.last {
 		return true // no state yet, or nothing new: keep watching
 	}

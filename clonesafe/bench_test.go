@@ -4,15 +4,19 @@ import (
 	crand "crypto/rand"
 	"encoding/binary"
 	"math/rand/v2"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/vmgenid/vmgenid/internal/epochword"
+	"github.com/vmgenid/vmgenid/internal/state"
 )
 
 // The benchmarks run against whatever epoch source the machine has: with
 // the vmgenid daemon running that is the published epoch, without it the
-// fallback tick. Both cost one atomic load per call.
+// fallback tick; BenchmarkUint64Published always has a published epoch.
+// Both cost the same two inlined loads per call (the pointer, the word).
 
 var benchSink atomic.Uint64
 
@@ -116,11 +120,37 @@ func BenchmarkRuntimeUint64Parallel(b *testing.B) {
 	})
 }
 
-// BenchmarkUint64Published runs Uint64 with a published epoch, supplied by
-// the test hook (an indirect call where the real source is two inlined
-// loads), so it is an upper bound for a process with the daemon running.
+// BenchmarkRuntimeUint64 is the baseline of goal 4 in issue 14: the
+// runtime's math/rand/v2 Uint64 (per-P ChaCha8, not clone-safe).
+func BenchmarkRuntimeUint64(b *testing.B) {
+	var sum uint64
+	for b.Loop() {
+		sum += rand.Uint64()
+	}
+	benchSink.Add(sum)
+}
+
+// BenchmarkUint64Published runs Uint64 with a published epoch: a real state
+// file, written by internal/state's Writer and mapped read-only, its epoch
+// word pointed at as the root package does once it maps the daemon's
+// file. It is what a process with the daemon running pays.
 func BenchmarkUint64Published(b *testing.B) {
 	fakeEpoch(b, 1)
+	path := filepath.Join(b.TempDir(), "state")
+	w, err := state.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.Publish(state.Record{Epoch: 1}); err != nil {
+		b.Fatal(err)
+	}
+	m, err := state.Map(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	atomic.StorePointer(epochword.Slot(), m.EpochWord())
 	var sum uint64
 	for b.Loop() {
 		sum += Uint64()

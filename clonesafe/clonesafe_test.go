@@ -9,34 +9,56 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/google/uuid"
 	"github.com/vmgenid/vmgenid/genid"
+	"github.com/vmgenid/vmgenid/internal/epochword"
 )
 
-// fakeEpoch replaces the published epoch with a counter the test controls,
-// as the daemon would advance it on a clone, and restores the real source
-// when the test ends. Tests using it must not run in parallel.
-func fakeEpoch(t testing.TB, start uint64) *atomic.Uint64 {
+// epochWord is a published epoch word that a test controls, as the daemon
+// would advance it on a clone.
+type epochWord struct{ v uint64 }
+
+func (w *epochWord) Load() uint64        { return atomic.LoadUint64(&w.v) }
+func (w *epochWord) Store(v uint64)      { atomic.StoreUint64(&w.v, v) }
+func (w *epochWord) Add(d uint64) uint64 { return atomic.AddUint64(&w.v, d) }
+
+// fakeEpoch replaces the published epoch with a word the test controls
+// and restores the real source when the test ends. The hot paths load it
+// exactly as they load a mapped state file: through internal/epochword's
+// pointer, which fakeEpoch points at it as the root package does on
+// finding a published epoch (at once for a start other than 0, else when
+// the test stores one and the slow path asks). Tests using it must not run
+// in parallel.
+func fakeEpoch(t testing.TB, start uint64) *epochWord {
 	t.Helper()
-	var e atomic.Uint64
-	e.Store(start)
+	w := &epochWord{v: start}
+	slot := epochword.Slot()
+	oldSlot, oldFallback := atomic.LoadPointer(slot), epochword.LoadFallback()
 	oldEpoch, oldID := testEpoch, idSource
-	testEpoch = e.Load
-	idSource = func() (genid.ID, bool) {
-		return genid.ID{0: byte(e.Load()), 15: 0x5a}, true
+	testEpoch = func() uint64 {
+		v := w.Load()
+		if v != 0 {
+			atomic.StorePointer(slot, unsafe.Pointer(&w.v))
+		}
+		return v
 	}
-	oldFast := fastEpoch.Load()
+	idSource = func() (genid.ID, bool) {
+		return genid.ID{0: byte(w.Load()), 15: 0x5a}, true
+	}
 	if start != 0 {
-		fastEpoch.Store(0) // as probeEpoch would on seeing it
+		atomic.StorePointer(slot, unsafe.Pointer(&w.v))
 	} else {
-		fastEpoch.Store(unprotectedBit | fallbackTick.Load())
+		atomic.StorePointer(slot, epochword.FallbackWord())
+		epochword.StoreFallback(unprotectedBit | fallbackTick.Load())
 	}
 	t.Cleanup(func() {
 		testEpoch, idSource = oldEpoch, oldID
-		fastEpoch.Store(oldFast)
+		atomic.StorePointer(slot, oldSlot)
+		epochword.StoreFallback(oldFallback)
 	})
-	return &e
+	return w
 }
 
 // c2spSeed and c2spOutput are the ChaCha8Rand golden values of

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vmgenid/vmgenid"
 	"github.com/vmgenid/vmgenid/genid"
+	"github.com/vmgenid/vmgenid/internal/epochword"
 )
 
 // testEpoch, when tests set it, replaces the root package's Epoch so that
@@ -38,7 +39,9 @@ var idSource = func() (genid.ID, bool) {
 // rather than from the daemon. Published epochs only grow by one from 1, so
 // they cannot reach this bit; keeping the two ranges apart means a generator
 // seeded under one kind of epoch never matches the other.
-const unprotectedBit = 1 << 63
+const unprotectedBit = epochword.FallbackBit
+
+func init() { epochword.StoreFallback(unprotectedBit) }
 
 // fallbackPeriod is how often, without a published epoch, the generators'
 // seeds expire. Half the 10 ms budget leaves room for timer latency.
@@ -59,56 +62,57 @@ var (
 	warnOnce      sync.Once
 )
 
-// fastEpoch is the word the hot paths load first. Until an epoch has been
-// seen published it holds the fallback epoch, unprotectedBit | tick, which
-// fallbackFire advances; from then on it holds 0, which sends currentEpoch
-// to the published epoch. The hot paths therefore never ask the root
-// package's Epoch while there is no state file (Epoch then takes a lock and
-// reads the clock on every call), and pay one load in either mode before
-// that. The slow path (every reseed, so at least every fallbackPeriod while
-// generators are used) asks through probeEpoch, which is how a daemon
-// started later is picked up.
-var fastEpoch atomic.Uint64
-
-func init() { fastEpoch.Store(unprotectedBit) }
-
-// currentEpoch is the value generators compare their seed epoch with: the
-// published epoch, or, without one, the fallback tick with unprotectedBit
-// set. With a daemon this is one load of fastEpoch and the root package's
-// Epoch: one atomic load from the mapped state file.
+// currentEpoch is the value generators compare their seed epoch with. It
+// loads the word internal/epochword points at: the published epoch once
+// the root package has mapped a state file holding one (and the new file's
+// if it maps a replaced one), before that the fallback word, which holds
+// the fallback tick with unprotectedBit set. Either way the check is the
+// same two loads (the pointer, then the word), inlined into the hot paths
+// with no call: with a daemon it costs what it costs without.
+//
+// A word holding 0 gives askEpoch, which no generator is seeded under, so
+// that the hot paths go to the slow path, where resolvedEpoch finds the
+// epoch. The fallback word holds 0 where an epoch is published that has no
+// word to point at (NetBSD's kernel epoch without a state file), and an
+// unseeded generator's epoch is 0: it must never match.
 func currentEpoch() uint64 {
-	if e := fastEpoch.Load(); e != 0 {
-		return e
+	e := epochword.Load()
+	if e == 0 {
+		e = askEpoch
 	}
-	return publishedEpoch()
+	return e
 }
 
-// publishedEpoch is currentEpoch once an epoch was published. It is kept
-// out of currentEpoch so that currentEpoch inlines into the hot paths, and
-// spells out epochSource so that the root package's Epoch inlines into it.
-// Should the published epoch read 0 again (the root package never maps a
-// file that does), the fallback tick takes over.
-//
-//go:noinline
-func publishedEpoch() uint64 {
-	var e uint64
-	if testEpoch != nil {
-		e = testEpoch()
-	} else {
-		e = vmgenid.Epoch()
+// askEpoch is what currentEpoch returns when the slow path must find the
+// epoch: all ones, which is never published, never a fallback tick (it
+// would take 2^63 ticks) and never the kernel's (bit 62 and 32 bits).
+const askEpoch = ^uint64(0)
+
+// resolvedEpoch is the epoch the slow paths seed under: currentEpoch, or
+// where that says askEpoch, the root package's Epoch (or the test hook),
+// or the fallback tick if that is 0 too.
+func resolvedEpoch() uint64 {
+	if e := currentEpoch(); e != askEpoch {
+		return e
 	}
-	if e != 0 {
+	if e := epochSource(); e != 0 {
 		return e
 	}
 	return unprotectedBit | fallbackTick.Load()
 }
 
-// probeEpoch asks the epoch source whether an epoch is published now and
-// if so switches the hot paths to it for good. It is called on the slow
-// path, before seeding.
+// probeEpoch asks the epoch source whether an epoch is published now. The
+// root package's Epoch points the word the hot paths load at a state file
+// it maps; an epoch it cannot point at (the kernel's) sets the fallback
+// word to 0, which sends the hot paths to slowEpoch. It is called on the
+// slow path, before seeding, which is how a daemon started after the
+// program is picked up.
 func probeEpoch() {
-	if fastEpoch.Load() != 0 && epochSource() != 0 {
-		fastEpoch.Store(0)
+	if !epochword.AtFallback() || epochword.LoadFallback() == 0 {
+		return
+	}
+	if epochSource() != 0 && epochword.AtFallback() {
+		epochword.StoreFallback(0)
 	}
 }
 
@@ -153,9 +157,9 @@ func fallbackFire() {
 	fallbackArmed.Store(false)
 	n := fallbackTick.Add(1)
 	for {
-		old := fastEpoch.Load()
-		if old == 0 || fastEpoch.CompareAndSwap(old, unprotectedBit|n) {
-			return // 0: an epoch is published, which fastEpoch no longer tracks
+		old := epochword.LoadFallback()
+		if old == 0 || epochword.CompareAndSwapFallback(old, unprotectedBit|n) {
+			return // 0: the kernel's epoch is used instead (probeEpoch)
 		}
 	}
 }

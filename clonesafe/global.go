@@ -61,21 +61,21 @@ func acquireAfterGrow(p int) *shard {
 //go:noinline
 func acquireCurrent() *shard {
 	for {
-		e := currentEpoch()
+		e := resolvedEpoch()
 		s := acquire()
 		if s.epoch == e {
 			return s
 		}
 		release(s)
 		probeEpoch() // a daemon may have started since
-		e = currentEpoch()
+		e = resolvedEpoch()
 		seed := newSeed(e)
 		seeded(e)
 		s = acquire()
 		if s.epoch != e {
 			s.reseed(seed, e)
 		}
-		if currentEpoch() == e {
+		if resolvedEpoch() == e {
 			return s
 		}
 		release(s) // the epoch moved while seeding: start over

@@ -47,7 +47,10 @@ func (s *Source) Read(p []byte) (int, error) {
 //go:noinline
 func (s *Source) refresh() {
 	probeEpoch()
-	e := currentEpoch()
+	e := resolvedEpoch()
+	if s.g.epoch == e {
+		return // currentEpoch said askEpoch: the epoch has not moved
+	}
 	s.g.reseed(newSeed(e), e)
 	seeded(e)
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vmgenid/vmgenid"
 	"github.com/vmgenid/vmgenid/genid"
 	"github.com/vmgenid/vmgenid/internal/daemon"
 	"github.com/vmgenid/vmgenid/internal/events"
@@ -122,6 +123,7 @@ func TestDaemonAndWatchExec(t *testing.T) {
 	watchDone := make(chan error, 1)
 	go func() {
 		watchDone <- runWatch(wctx, watchEnv, watchOptions{
+			statePath:  f.opts.statePath,
 			socketPath: f.opts.socketPath,
 			exec:       `echo "$VMGENID_EPOCH $VMGENID_ID" >> ` + out,
 		})
@@ -275,14 +277,15 @@ func TestDaemonVMClockBadPath(t *testing.T) {
 	}
 }
 
-func TestFormatEvent(t *testing.T) {
+func TestFormatState(t *testing.T) {
 	tm := time.Date(2026, 11, 27, 4, 30, 0, 123000000, time.UTC)
-	got := formatEvent(events.Event{Epoch: 2, ID: "ddccbbaaffee11002233445566778899", IDKnown: true, Reason: "poll", Time: tm})
-	want := "2026-11-27T04:30:00.123Z epoch 2 id ddccbbaaffee11002233445566778899 (poll)"
+	id, _ := genid.ParseHex("ddccbbaaffee11002233445566778899")
+	got := formatState(vmgenid.State{Epoch: 2, ID: id, IDKnown: true, Changes: 1, LastChange: tm})
+	want := "2026-11-27T04:30:00.123Z epoch 2 id ddccbbaaffee11002233445566778899 (change 1)"
 	if got != want {
-		t.Errorf("formatEvent = %q, want %q", got, want)
+		t.Errorf("formatState = %q, want %q", got, want)
 	}
-	if got := formatEvent(events.Event{Epoch: 3, Reason: "kmsg", Time: tm}); !strings.Contains(got, "epoch 3 id unknown (kmsg)") {
-		t.Errorf("formatEvent without ID = %q", got)
+	if got := formatState(vmgenid.State{Epoch: 3, Changes: 2, LastChange: tm}); !strings.Contains(got, "epoch 3 id unknown (change 2)") {
+		t.Errorf("formatState without ID = %q", got)
 	}
 }

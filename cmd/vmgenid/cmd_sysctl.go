@@ -51,15 +51,15 @@ func epochEntry(statePath string) sysctlEntry {
 			}
 			return strconv.FormatUint(e.Value, 10), nil
 		}
-		p, err := vmgenid.Open(statePath)
+		f, err := vmgenid.Open(statePath)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return "", fmt.Errorf("no state file %s: the vmgenid daemon has not run since boot (or uses another --state): %w", statePath, err)
 			}
 			return "", err
 		}
-		defer p.Close()
-		st, err := p.Current()
+		defer f.Close()
+		st, err := f.Current()
 		if err != nil {
 			return "", err
 		}

@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -15,25 +13,26 @@ import (
 	"time"
 
 	"github.com/vmgenid/vmgenid"
-	"github.com/vmgenid/vmgenid/internal/events"
 )
 
 // watchOptions are the flags of "vmgenid watch".
 type watchOptions struct {
+	statePath  string
 	socketPath string
 	exec       string
 	json       bool
 }
 
 func init() {
-	o := watchOptions{socketPath: vmgenid.DefaultSocketPath}
+	o := watchOptions{statePath: vmgenid.DefaultStatePath, socketPath: vmgenid.DefaultSocketPath}
 	register(&command{
 		name:    "watch",
-		summary: "print each entropy-epoch change the daemon announces, or run a command for each",
+		summary: "print each entropy-epoch change the daemon publishes, or run a command for each",
 		flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&o.socketPath, "socket", o.socketPath, "the daemon's events socket")
+			fs.StringVar(&o.statePath, "state", o.statePath, "the daemon's state file")
+			fs.StringVar(&o.socketPath, "socket", o.socketPath, "the daemon's events socket (empty: poll the state file only)")
 			fs.StringVar(&o.exec, "exec", "", "run this command (with /bin/sh -c) for each change, with VMGENID_EPOCH and VMGENID_ID set")
-			fs.BoolVar(&o.json, "json", false, "print the events as JSON lines, as the daemon sends them")
+			fs.BoolVar(&o.json, "json", false, "print each new state as a JSON line")
 		},
 		run: func(env *cmdEnv, args []string) error {
 			if len(args) != 0 {
@@ -46,63 +45,61 @@ func init() {
 	})
 }
 
-// runWatch follows the events socket until ctx is done or the daemon
-// closes the stream.
+// runWatch reports every change of the published state until ctx is done.
+// It is vmgenid.StateFile.Watch: events from the socket when the daemon
+// serves them (from root or the state file's owner only), polling the
+// state file otherwise, across daemon restarts. Problems with the socket,
+// such as the daemon's reason for refusing the connection, go to stderr.
 func runWatch(ctx context.Context, env *cmdEnv, o watchOptions) error {
-	c, err := events.Dial(ctx, o.socketPath)
-	if err != nil {
-		return fmt.Errorf("%w (is the vmgenid daemon running?)", err)
-	}
-	stop := context.AfterFunc(ctx, func() { c.Close() })
-	defer stop()
-	defer c.Close()
-	for {
-		ev, err := c.Next()
-		if ctx.Err() != nil {
-			return nil
-		}
-		if errors.Is(err, io.EOF) {
-			return errors.New("the daemon closed the events stream (it stopped or restarted)")
-		}
-		if err != nil {
-			return err
-		}
-		if o.exec != "" {
-			runHook(env, o.exec, ev)
+	f := vmgenid.NewStateFile(o.statePath, o.socketPath)
+	defer f.Close()
+	report := func(err error) { fmt.Fprintf(env.stderr, "vmgenid watch: %v\n", err) }
+	first := true
+	for st := range f.Watch(ctx, report) {
+		if first {
+			// The state when watching began: not a change.
+			first = false
 			continue
 		}
-		if o.json {
-			b, err := json.Marshal(ev)
+		switch {
+		case o.exec != "":
+			runHook(env, o.exec, st)
+		case o.json:
+			b, err := json.Marshal(st)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(env.stdout, "%s\n", b)
-			continue
+		default:
+			fmt.Fprintln(env.stdout, formatState(st))
 		}
-		fmt.Fprintln(env.stdout, formatEvent(ev))
 	}
+	return nil
 }
 
-// formatEvent is the readable one-line form of an event.
-func formatEvent(ev events.Event) string {
+// formatState is the readable one-line form of a change.
+func formatState(st vmgenid.State) string {
 	id := "unknown"
-	if ev.IDKnown {
-		id = ev.ID
+	if st.IDKnown {
+		id = st.ID.String()
 	}
-	return fmt.Sprintf("%s epoch %d id %s (%s)", ev.Time.Format(time.RFC3339Nano), ev.Epoch, id, ev.Reason)
+	return fmt.Sprintf("%s epoch %d id %s (change %d)", st.LastChange.Format(time.RFC3339Nano), st.Epoch, id, st.Changes)
 }
 
-// runHook runs the --exec command for one event and waits for it. A
+// runHook runs the --exec command for one change and waits for it. A
 // failing command is reported and watching goes on.
-func runHook(env *cmdEnv, command string, ev events.Event) {
+func runHook(env *cmdEnv, command string, st vmgenid.State) {
+	id := "" // empty when the daemon could not read the ID
+	if st.IDKnown {
+		id = st.ID.String()
+	}
 	cmd := exec.Command("/bin/sh", "-c", command)
 	cmd.Env = append(os.Environ(),
-		"VMGENID_EPOCH="+strconv.FormatUint(ev.Epoch, 10),
-		"VMGENID_ID="+ev.ID, // empty when the daemon could not read the ID
-		"VMGENID_REASON="+ev.Reason,
+		"VMGENID_EPOCH="+strconv.FormatUint(st.Epoch, 10),
+		"VMGENID_ID="+id,
 	)
 	cmd.Stdout, cmd.Stderr = env.stdout, env.stderr
 	if err := cmd.Run(); err != nil {
-		fmt.Fprintf(env.stderr, "vmgenid watch: --exec for epoch %d: %v\n", ev.Epoch, err)
+		fmt.Fprintf(env.stderr, "vmgenid watch: --exec for epoch %d: %v\n", st.Epoch, err)
 	}
 }
