@@ -30,6 +30,10 @@ type State struct {
 	ID ID `json:"id,omitzero"`
 	// IDKnown says whether ID holds the VM generation ID.
 	IDKnown bool `json:"id_known"`
+	// IDWithheld says that the daemon knows the ID but does not publish
+	// it to every user (its default, as NetBSD keeps hw.acpivmgenidN.id
+	// to root): IDKnown is then false. Root reads it with "vmgenid id".
+	IDWithheld bool `json:"id_withheld,omitempty"`
 	// PAddr is the physical address the ID is read from; 0 if unknown.
 	PAddr uint64 `json:"paddr"`
 	// Changes counts the changes the daemon has seen since boot.
@@ -41,7 +45,11 @@ type State struct {
 
 // stateFrom converts a decoded record.
 func stateFrom(r state.Record) State {
-	s := State{Epoch: r.Epoch, IDKnown: r.IDKnown(), PAddr: r.PAddr, Changes: r.Changes}
+	s := State{Epoch: r.Epoch, PAddr: r.PAddr, Changes: r.Changes}
+	// A withheld ID is unknown whatever the other bit says: its bytes
+	// are zeros, not the ID.
+	s.IDWithheld = r.Flags&state.FlagIDWithheld != 0
+	s.IDKnown = r.IDKnown() && !s.IDWithheld
 	if s.IDKnown {
 		s.ID = r.ID
 	}

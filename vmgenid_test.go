@@ -2,10 +2,13 @@ package vmgenid
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -117,6 +120,50 @@ func TestEpochAndCurrent(t *testing.T) {
 	}
 	if st.IDKnown || !st.ID.IsZero() || !st.LastChange.IsZero() {
 		t.Errorf("Current with unknown ID = %+v", st)
+	}
+}
+
+// TestIDWithheld: a state file whose daemon withholds the ID (its
+// default) reports the ID as unknown and withheld, not as zeros.
+func TestIDWithheld(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state")
+	w, err := state.Create(path, state.Options{}) // not --public-id
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	publish(t, w, 4)
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, err := f.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.IDKnown || !st.IDWithheld || !st.ID.IsZero() || st.Epoch != 4 {
+		t.Errorf("Current of a file with the ID withheld = %+v; want the ID unknown and withheld", st)
+	}
+
+	// Both flags set (no daemon writes that): the zeros are still not
+	// an ID.
+	page := make([]byte, state.Size)
+	copy(page, state.Magic)
+	binary.LittleEndian.PutUint32(page[state.OffVersion:], state.Version)
+	binary.LittleEndian.PutUint32(page[state.OffFlags:], state.FlagIDKnown|state.FlagIDWithheld)
+	binary.LittleEndian.PutUint64(page[state.OffEpoch:], 7)
+	both := filepath.Join(t.TempDir(), "state")
+	if err := os.WriteFile(both, page, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	g, err := Open(both)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if st, err := g.Current(); err != nil || st.IDKnown || !st.IDWithheld {
+		t.Errorf("Current with flags known|withheld = %+v, %v; want the ID unknown and withheld", st, err)
 	}
 }
 
@@ -353,5 +400,30 @@ func TestWatchCoalesces(t *testing.T) {
 	}
 	if len(got) > 2 {
 		t.Errorf("received %v, want at most a stale state and then the latest", got)
+	}
+}
+
+// TestOpenFIFO: a FIFO at the state path is refused at once; opening it
+// for reading would block until a writer came (issue 11 item 5).
+func TestOpenFIFO(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "state")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("cannot make a FIFO here: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		f, err := Open(fifo)
+		if err == nil {
+			f.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrNoState) || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("Open(FIFO) = %v; want ErrNoState saying it is not a regular file", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Open(FIFO) blocked")
 	}
 }

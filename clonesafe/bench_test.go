@@ -137,7 +137,7 @@ func BenchmarkRuntimeUint64(b *testing.B) {
 func BenchmarkUint64Published(b *testing.B) {
 	fakeEpoch(b, 1)
 	path := filepath.Join(b.TempDir(), "state")
-	w, err := state.Create(path)
+	w, err := state.Create(path, state.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

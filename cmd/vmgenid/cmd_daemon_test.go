@@ -289,3 +289,53 @@ func TestFormatState(t *testing.T) {
 		t.Errorf("formatState without ID = %q", got)
 	}
 }
+
+// TestWatchSurvivesDaemonRestart: vmgenid watch goes on when the daemon's
+// event stream ends (a restart): the next change is printed. It used to
+// exit with "the daemon closed the events stream".
+func TestWatchSurvivesDaemonRestart(t *testing.T) {
+	dir := t.TempDir()
+	statePath, sock := filepath.Join(dir, "state"), filepath.Join(dir, "events.sock")
+	w, err := state.Create(statePath, state.Options{PublicID: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.Publish(state.Record{Epoch: 1}); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := events.Listen(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	env := &cmdEnv{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}}
+	done := make(chan error, 1)
+	go func() { done <- runWatch(ctx, env, watchOptions{statePath: statePath, socketPath: sock}) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for srv.Clients() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	srv.Close() // the daemon stops
+	if err := w.Publish(state.Record{Epoch: 2, Changes: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for !strings.Contains(env.stdout.(*lockedBuffer).String(), "epoch 2 id unknown (change 1)") {
+		select {
+		case err := <-done:
+			t.Fatalf("watch returned %v when the event stream ended; stderr:\n%s", err, env.stderr)
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the change after the stream ended was not printed; stdout %q, stderr %q", env.stdout, env.stderr)
+		}
+	}
+	if !strings.Contains(env.stderr.(*lockedBuffer).String(), "closed the stream") {
+		t.Errorf("stderr %q does not say the stream ended", env.stderr)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("watch = %v", err)
+	}
+}
