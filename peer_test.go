@@ -31,7 +31,7 @@ func TestHelperFakeServer(t *testing.T) {
 	if sock == "" {
 		return
 	}
-	srv, err := events.Listen(sock)
+	srv, err := events.Listen(sock, events.Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)

@@ -349,7 +349,7 @@ func TestStateFileWatch(t *testing.T) {
 	path, sock := filepath.Join(dir, "state"), filepath.Join(dir, "other.sock")
 	w := newWriter(t, path)
 	publish(t, w, 1)
-	srv, err := events.Listen(sock)
+	srv, err := events.Listen(sock, events.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -304,7 +305,7 @@ func TestWatchSurvivesDaemonRestart(t *testing.T) {
 	if err := w.Publish(state.Record{Epoch: 1}); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := events.Listen(sock)
+	srv, err := events.Listen(sock, events.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,6 +334,66 @@ func TestWatchSurvivesDaemonRestart(t *testing.T) {
 	}
 	if !strings.Contains(env.stderr.(*lockedBuffer).String(), "closed the stream") {
 		t.Errorf("stderr %q does not say the stream ended", env.stderr)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("watch = %v", err)
+	}
+}
+
+// TestWatchPrintsRefusal: when the daemon refuses the connection (its
+// per-user limit), vmgenid watch prints the daemon's one-line reason and
+// goes on watching the state file.
+func TestWatchPrintsRefusal(t *testing.T) {
+	dir := t.TempDir()
+	statePath, sock := filepath.Join(dir, "state"), filepath.Join(dir, "events.sock")
+	w, err := state.Create(statePath, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.Publish(state.Record{Epoch: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// A server that refuses every client as the daemon does: one line,
+	// then close.
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	const reason = "too many connections from uid 1000 (16 allowed per user)"
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			fmt.Fprintf(c, "{\"refused\":%q}\n", reason)
+			c.Close()
+		}
+	}()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	stderr := &lockedBuffer{}
+	env := &cmdEnv{stdout: &lockedBuffer{}, stderr: stderr}
+	done := make(chan error, 1)
+	go func() { done <- runWatch(ctx, env, watchOptions{statePath: statePath, socketPath: sock}) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stderr.String(), reason) {
+		if time.Now().After(deadline) {
+			t.Fatalf("watch did not print the refusal; stderr %q", stderr)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := w.Publish(state.Record{Epoch: 2, Changes: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for !strings.Contains(env.stdout.(*lockedBuffer).String(), "epoch 2") {
+		if time.Now().After(deadline) {
+			t.Fatalf("watch stopped watching after the refusal; stdout %q", env.stdout)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	cancel()
 	if err := <-done; err != nil {
