@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vmgenid/vmgenid/genid"
 	"github.com/vmgenid/vmgenid/internal/events"
 	"github.com/vmgenid/vmgenid/internal/safefs"
 	"golang.org/x/sys/unix"
@@ -172,7 +173,7 @@ func TestUnprivilegedAttacks(t *testing.T) {
 		for s.Clients() != events.MaxClientsPerUser+1 {
 			time.Sleep(time.Millisecond)
 		}
-		ev := events.Event{Epoch: 5, ID: "ddccbbaaffee11002233445566778899", IDKnown: true, Reason: "test", Time: time.Now()}
+		ev := events.Event{Epoch: 5, ID: genid.ID{0xdd, 0xcc, 0xbb, 0xaa, 15: 0x99}, IDKnown: true, Reason: "test", Time: time.Now()}
 		if err := s.Broadcast(ev); err != nil {
 			t.Fatal(err)
 		}
@@ -246,10 +247,10 @@ func TestHelperAttacker(t *testing.T) {
 					case err != nil:
 						fmt.Println("FAILED closed without a reason:", err)
 						return
-					case ev.IDWithheld && ev.ID == "":
+					case ev.IDWithheld && ev.ID.IsZero():
 						fmt.Printf("EVENT epoch %d id_withheld\n", ev.Epoch)
 					default:
-						fmt.Printf("EVENT epoch %d id %q\n", ev.Epoch, ev.ID)
+						fmt.Printf("EVENT epoch %d id %q\n", ev.Epoch, ev.ID.String())
 					}
 				}
 			}()
