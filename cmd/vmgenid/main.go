@@ -83,12 +83,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	top := flag.NewFlagSet("vmgenid", flag.ContinueOnError)
 	top.SetOutput(stderr)
 	env.global.register(top)
+	showVersion := top.Bool("version", false, "print the version and the Go version that built vmgenid, and exit")
 	top.Usage = func() { usage(stderr, top) }
 	if err := top.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
+	}
+	if *showVersion {
+		printVersion(stdout)
+		return 0
 	}
 	if top.NArg() == 0 {
 		usage(stderr, top)
