@@ -7,7 +7,9 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/vmgenid/vmgenid"
 	"github.com/vmgenid/vmgenid/internal/daemon"
@@ -26,6 +28,74 @@ type daemonOptions struct {
 	// none); daemon_metrics.go.
 	metrics            string
 	metricsAllowRemote bool
+	// started, if set, is called once the daemon has started and
+	// stops cleanly on ctx (stopOnSignals).
+	started func()
+}
+
+// The allowed --poll intervals besides 0 (never): a read of the ID costs
+// a few microseconds, so a millisecond is already a busy daemon; an hour
+// is already "never" for a clone check.
+const (
+	minPoll = time.Millisecond
+	maxPoll = time.Hour
+)
+
+// checkPoll refuses a --poll interval that makes no sense: negative (it
+// meant "never" silently) or so short that polling eats a core.
+func checkPoll(d time.Duration) error {
+	if d != 0 && (d < minPoll || d > maxPoll) {
+		return fmt.Errorf("--poll %v: want 0 (never) or %v to %v", d, minPoll, maxPoll)
+	}
+	return nil
+}
+
+// stopOnSignals makes SIGINT, SIGTERM and SIGHUP stop the daemon at every
+// stage. Before started is called (start-up: discovery, opening the
+// detectors, the first publish) nothing needs undoing that the next start
+// does not undo (stale temporaries, a stale socket), and a stage may be
+// stuck, so the first signal exits at once through exit; afterwards it
+// cancels ctx and the daemon closes cleanly, removing its socket. SIGHUP
+// stops too: it used to kill the daemon and leave the socket behind.
+// SIGPIPE is ignored, so that a closed stderr makes log writes fail
+// instead of killing the daemon.
+func stopOnSignals(env *cmdEnv, exit func(int)) (ctx context.Context, started, stop func()) {
+	signal.Ignore(syscall.SIGPIPE)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	running := false
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			mu.Lock()
+			defer mu.Unlock()
+			if !running {
+				fmt.Fprintf(env.stderr, "vmgenid daemon: %v during start-up: stopping\n", s)
+				code := 1
+				if n, ok := s.(syscall.Signal); ok {
+					code = 128 + int(n)
+				}
+				exit(code)
+				return
+			}
+			cancel()
+		case <-done:
+		}
+	}()
+	started = func() {
+		mu.Lock()
+		running = true
+		mu.Unlock()
+	}
+	stop = func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
+	return ctx, started, stop
 }
 
 func init() {
@@ -56,8 +126,12 @@ func init() {
 			if len(args) != 0 {
 				return fmt.Errorf("unexpected arguments %q", args)
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			if err := checkPoll(o.detect.Poll); err != nil {
+				return err
+			}
+			ctx, started, stop := stopOnSignals(env, os.Exit)
 			defer stop()
+			o.started = started
 			return runDaemon(ctx, env, o)
 		},
 	})
@@ -106,6 +180,9 @@ func runDaemon(ctx context.Context, env *cmdEnv, o daemonOptions) error {
 	})
 	if err != nil {
 		return err
+	}
+	if o.started != nil {
+		o.started()
 	}
 	return d.Run(ctx)
 }

@@ -101,13 +101,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	name, rest := top.Arg(0), top.Args()[1:]
 	if name == "help" {
-		if len(rest) == 1 {
-			if c, ok := commands[rest[0]]; ok {
-				commandFlagSet(env, c).Usage()
-				return 0
-			}
+		switch {
+		case len(rest) == 0:
+			usage(stdout, top)
+			return 0
+		case len(rest) > 1:
+			fmt.Fprintf(stderr, "vmgenid help: one command at most, not %q\n", rest)
+			return 2
 		}
-		usage(stdout, top)
+		c, ok := commands[rest[0]]
+		if !ok {
+			fmt.Fprintf(stderr, "vmgenid help: unknown command %q (run \"vmgenid help\")\n", rest[0])
+			return 2
+		}
+		commandFlagSet(env, c).Usage()
 		return 0
 	}
 	c, ok := commands[name]

@@ -32,6 +32,12 @@ var errBacklogEnd = errors.New("end of kernel log backlog")
 // line is skipped rather than buffered without end.
 const maxKmsgLine = 16 << 10
 
+// maxKmsgJunk bounds the bytes read without one kernel log record in
+// them: a path that is not the kernel log (--kmsg /dev/zero) fails with
+// an error instead of being read forever. The kernel's records are far
+// denser than this.
+const maxKmsgJunk = 1 << 20
+
 // Kmsg follows the Linux kernel log and reports the kernel's own VM fork
 // notices ("random: crng reseeded due to virtual machine fork"). When it
 // opens the log it counts the notices since boot, so that a restarted
@@ -52,6 +58,7 @@ type Kmsg struct {
 	lastFork   time.Duration
 	line       []byte
 	discarding bool // inside an over-long line, skipping to its end
+	junk       int  // bytes read since the last record (maxKmsgJunk)
 	running    bool
 }
 
@@ -77,6 +84,9 @@ func (k *Kmsg) readBacklog() error {
 	for {
 		n, err := k.stream.Read(buf)
 		k.feed(buf[:n], nil)
+		if jerr := k.junkError(); jerr != nil {
+			return jerr
+		}
 		switch {
 		case err == nil:
 		case errors.Is(err, errBacklogEnd), errors.Is(err, io.EOF):
@@ -139,6 +149,9 @@ func (k *Kmsg) Run(ctx context.Context, notify func(Signal)) error {
 	for {
 		n, err := k.stream.Read(buf)
 		k.feed(buf[:n], notify)
+		if jerr := k.junkError(); jerr != nil {
+			return jerr
+		}
 		if err == nil || errors.Is(err, errBacklogEnd) {
 			continue
 		}
@@ -155,9 +168,19 @@ func (k *Kmsg) Run(ctx context.Context, notify func(Signal)) error {
 // Close closes the log; only needed when Run is never called.
 func (k *Kmsg) Close() error { return k.stream.Close() }
 
+// junkError says that the stream is not a kernel log, when more than
+// maxKmsgJunk bytes came without one record.
+func (k *Kmsg) junkError() error {
+	if k.junk <= maxKmsgJunk {
+		return nil
+	}
+	return fmt.Errorf("detect: %s: %d bytes without one kernel log record: it is not the kernel log (/dev/kmsg)", k.path, k.junk)
+}
+
 // feed splits bytes into lines and handles each complete one. A nil
 // notify counts without signalling (the backlog).
 func (k *Kmsg) feed(p []byte, notify func(Signal)) {
+	k.junk += len(p) // until a record resets it
 	for len(p) > 0 {
 		nl := bytes.IndexByte(p, '\n')
 		chunk := p
@@ -199,6 +222,7 @@ func (k *Kmsg) handleLine(line []byte, notify func(Signal)) {
 		k.mu.Unlock()
 		return
 	}
+	k.junk = 0
 	var sigs []Signal
 	switch {
 	case !k.seqKnown && rec.Seq != 0, k.seqKnown && rec.Seq > k.nextSeq:

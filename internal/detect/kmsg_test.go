@@ -237,3 +237,19 @@ func FuzzParseKmsgRecord(f *testing.F) {
 		k.feed(b, func(Signal) {})
 	})
 }
+
+// TestKmsgNotALog (issue 11 item 5): a path that gives bytes but no
+// kernel log record (--kmsg /dev/zero) fails with a clear error instead
+// of being read forever at full speed.
+func TestKmsgNotALog(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("needs /dev/zero")
+	}
+	_, err := OpenKmsg("/dev/zero")
+	if errors.Is(err, ErrUnsupported) {
+		t.Skip("no kernel log reader on this system")
+	}
+	if err == nil || !strings.Contains(err.Error(), "without one kernel log record") {
+		t.Fatalf("OpenKmsg(/dev/zero) = %v, want an error saying it is not the kernel log", err)
+	}
+}
