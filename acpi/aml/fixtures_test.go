@@ -11,8 +11,8 @@ import (
 	"github.com/vmgenid/vmgenid/acpi/aml"
 )
 
-// testdata/fixtures/* are the DSDT and SSDT of /work/shared/fixtures: a
-// Firecracker microVM and QEMU 7.2 guests (-machine q35 / pc, -device vmgenid).
+// testdata/fixtures/* are the real DSDT and SSDT of a Firecracker microVM
+// and QEMU 7.2 guests (-machine q35 / pc, -device vmgenid).
 
 func loadDir(t testing.TB, dir string, opts aml.Options) *aml.Namespace {
 	t.Helper()

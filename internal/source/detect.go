@@ -49,8 +49,8 @@ var (
 	platforms  []Platform
 )
 
-// RegisterPlatform adds an OS-specific source to Detect. Files such as
-// source_netbsd.go call it from init.
+// RegisterPlatform adds an OS-specific source to Detect. The BSD sources
+// (internal/source/bsdsrc, platform_bsd.go) call it from init.
 func RegisterPlatform(p Platform) {
 	platformMu.Lock()
 	defer platformMu.Unlock()

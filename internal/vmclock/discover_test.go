@@ -9,9 +9,9 @@ import (
 // vclk is the Firecracker guest's VMClock device.
 var vclk = Device{Path: `\_SB.VCLK`, HID: HIDAmazon, CIDs: []string{CIDVMClock}, Table: "DSDT", Status: 0x0F, PAddr: 0xDE000, Length: 0x1000, Resource: "QWordMemory"}
 
-// TestDiscoverFirecracker reads the DSDT of a Firecracker guest (a copy of
-// /work/shared/fixtures/firecracker/DSDT, the machines this project is
-// developed on), which declares \_SB.VCLK next to the VM generation ID.
+// TestDiscoverFirecracker reads the DSDT of a Firecracker guest (the kind of
+// machine this project is developed on), which declares \_SB.VCLK next to
+// the VM generation ID.
 func TestDiscoverFirecracker(t *testing.T) {
 	devs, warnings, err := DiscoverTables("testdata/firecracker")
 	if err != nil {

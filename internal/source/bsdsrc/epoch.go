@@ -12,7 +12,7 @@ import (
 
 // EpochWatcher turns NetBSD's kern.entropy.epoch into change notifications.
 //
-// On NetBSD the kernel does the work issue 3's daemon does on Linux: when
+// On NetBSD the kernel does the work the daemon does on Linux: when
 // the host signals a new VM generation ID, acpivmgenid(4) mixes the ID into
 // the entropy pool (with zero entropy credit), reseeds, and advances
 // kern.entropy.epoch. The daemon therefore takes the kernel's epoch as its

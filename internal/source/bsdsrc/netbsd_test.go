@@ -20,7 +20,8 @@ import (
 // kern_entropy.c give them: id a 16-byte CTLTYPE_STRUCT, paddr a
 // CTLTYPE_QUAD, kern.entropy.epoch a CTLTYPE_INT. The ID is QEMU's
 // guid=aabbccdd-eeff-0011-2233-445566778899 in memory order, the address
-// the one a q35 guest with 256 MiB shows (see /work/shared/README.md).
+// the one a q35 guest with 256 MiB shows (testdata/qemu-q35's SSDT: VGIA
+// 0x0FFFF000 plus 0x28).
 var (
 	qemuID    = genid.ID{0xdd, 0xcc, 0xbb, 0xaa, 0xff, 0xee, 0x11, 0x00, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99}
 	otherID   = genid.ID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
