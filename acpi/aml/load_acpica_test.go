@@ -140,3 +140,30 @@ func loadASL(t *testing.T, name string) (*aml.Namespace, error) {
 	}
 	return aml.Load(acpi.AMLBlocks([]*acpi.Table{tb}), aml.Options{})
 }
+
+// TestPackageOverlongPkgLength is issue 12 item 8: a Package whose
+// PkgLength runs into the object after it (PKGA, into Name (AFTR)) or past
+// the table (LAST) is cut where its elements end, as acpiexec loads it;
+// nothing after it is lost.
+func TestPackageOverlongPkgLength(t *testing.T) {
+	ns, err := loadASL(t, "pkg-overlong")
+	if err != nil {
+		t.Errorf("Load: %v", err)
+	}
+	for _, c := range []struct {
+		path string
+		want aml.Object
+	}{
+		{`\_SB.CPU0.PKGA`, pkg(aml.Integer(0x11), aml.Integer(0x22))},
+		{`\_SB.CPU0.AFTR`, aml.Integer(0x55)},
+		{`\_SB.VGEN.ADDR`, pkg(aml.Integer(0x7FFF0000), aml.Integer(0))},
+		{`\LAST`, pkg(aml.Integer(0x66))},
+	} {
+		if got := evalErr(t, ns, c.path); aml.ObjectString(got) != aml.ObjectString(c.want) {
+			t.Errorf("%s = %s, want %s (acpiexec)", c.path, aml.ObjectString(got), aml.ObjectString(c.want))
+		}
+	}
+	if w := ns.Warnings(); len(w) > 0 {
+		t.Errorf("warnings: %v", w)
+	}
+}

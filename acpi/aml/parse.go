@@ -2,6 +2,7 @@ package aml
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 )
 
@@ -276,19 +277,30 @@ func (p *parser) u8(op uint16) (byte, error) {
 // measures, checked against the enclosing object's end.
 func (p *parser) pkgLength(op uint16) (int, error) {
 	start := p.pos
-	length, err := p.pkgLengthValue(op)
+	end, err := p.pkgEnd(op)
 	if err != nil {
 		return 0, err
 	}
-	end := start + length
-	if end < p.pos {
-		return 0, p.errAt(start, opPkgLength, fmt.Errorf("PkgLength %d is shorter than its own encoding", length))
-	}
 	if end > p.end {
+		length := end - start
 		return 0, p.errAt(start, opPkgLength, fmt.Errorf("%w: PkgLength %d of %s ends at 0x%x, past the end of its enclosing object (0x%x)",
 			ErrTruncated, length, opLabel(op), p.blk.base+end, p.blk.base+p.end))
 	}
 	return end, nil
+}
+
+// pkgEnd decodes a PkgLength and returns the end of the object it
+// measures, unchecked against the enclosing object's.
+func (p *parser) pkgEnd(op uint16) (int, error) {
+	start := p.pos
+	length, err := p.pkgLengthValue(op)
+	if err != nil {
+		return 0, err
+	}
+	if start+length < p.pos {
+		return 0, p.errAt(start, opPkgLength, fmt.Errorf("PkgLength %d is shorter than its own encoding", length))
+	}
+	return start + length, nil
 }
 
 // pkgLengthValue decodes the number a PkgLength encoding holds (field
@@ -694,11 +706,19 @@ func (p *parser) buffer(t *term) error {
 	return nil
 }
 
+// pkg decodes Package and VarPackage. A PkgLength that runs into the
+// objects after the package, or past its enclosing object, is a firmware
+// bug ACPICA lives with: it reads elements on, finishing the one its
+// PkgLength cuts, so the Name after such a Package loads as if it were
+// outside. Here a package ends at its PkgLength or at the end of the
+// enclosing object, whichever comes first, and before an element that
+// runs past that end: the element becomes the next term.
 func (p *parser) pkg(t *term) error {
-	end, err := p.pkgLength(t.op)
+	end, err := p.pkgEnd(t.op)
 	if err != nil {
 		return err
 	}
+	end = min(end, p.end)
 	saved := p.end
 	p.end = end
 	defer func() { p.end = saved }()
@@ -716,11 +736,16 @@ func (p *parser) pkg(t *term) error {
 		t.args = []*term{count}
 	}
 	for p.pos < end {
+		elStart := p.pos
 		var el *term
 		if isNameLead(p.aml[p.pos]) {
 			el, err = p.nameTerm(false)
 		} else {
 			el, err = p.term()
+		}
+		if errors.Is(err, ErrTruncated) {
+			p.pos = elStart
+			break
 		}
 		if err != nil {
 			return err
