@@ -1,23 +1,11 @@
 package events
 
-import (
-	"net"
+import "golang.org/x/sys/unix"
 
-	"golang.org/x/sys/unix"
-)
-
-// PeerUID returns the user ID of the process at the other end of a Unix
-// socket connection (LOCAL_PEERCRED), and whether the system told.
-func PeerUID(c *net.UnixConn) (int, bool) {
-	raw, err := c.SyscallConn()
+// peerUID reads LOCAL_PEERCRED.
+func peerUID(fd uintptr) (int, bool) {
+	cred, err := unix.GetsockoptXucred(int(fd), unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
 	if err != nil {
-		return 0, false
-	}
-	var cred *unix.Xucred
-	var cerr error
-	if err := raw.Control(func(fd uintptr) {
-		cred, cerr = unix.GetsockoptXucred(int(fd), unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
-	}); err != nil || cerr != nil {
 		return 0, false
 	}
 	return int(cred.Uid), true

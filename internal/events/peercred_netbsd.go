@@ -1,7 +1,6 @@
 package events
 
 import (
-	"net"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -18,21 +17,13 @@ type unpcbid struct {
 	egid uint32
 }
 
-// PeerUID returns the user ID of the process at the other end of a Unix
-// socket connection (LOCAL_PEEREID: its effective user ID when it
-// connected or listened), and whether the system told.
-func PeerUID(c *net.UnixConn) (int, bool) {
-	raw, err := c.SyscallConn()
-	if err != nil {
-		return 0, false
-	}
+// peerUID reads LOCAL_PEEREID: the peer's effective user ID.
+func peerUID(fd uintptr) (int, bool) {
 	var id unpcbid
-	var errno unix.Errno
-	if err := raw.Control(func(fd uintptr) {
-		n := uint32(unsafe.Sizeof(id))
-		_, _, errno = unix.Syscall6(unix.SYS_GETSOCKOPT, fd, 0, localPeerEID,
-			uintptr(unsafe.Pointer(&id)), uintptr(unsafe.Pointer(&n)), 0)
-	}); err != nil || errno != 0 {
+	n := uint32(unsafe.Sizeof(id))
+	_, _, errno := unix.Syscall6(unix.SYS_GETSOCKOPT, fd, 0, localPeerEID,
+		uintptr(unsafe.Pointer(&id)), uintptr(unsafe.Pointer(&n)), 0)
+	if errno != 0 {
 		return 0, false
 	}
 	return int(id.euid), true

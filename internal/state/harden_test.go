@@ -5,6 +5,7 @@ package state
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -379,5 +380,29 @@ func TestEmptyStatePath(t *testing.T) {
 	}
 	if _, err := os.Lstat(".lock"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf(".lock created in the working directory: %v", err)
+	}
+}
+
+// TestImmutableStateFile (issue 11 item 10): an immutable state file is
+// reported as such, not as a failed chmod.
+func TestImmutableStateFile(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for chattr +i")
+	}
+	if _, err := exec.LookPath("chattr"); err != nil {
+		t.Skip("needs chattr")
+	}
+	path := filepath.Join(t.TempDir(), "state")
+	h := encode(sampleRecord(), 0)
+	if err := os.WriteFile(path, h.page(), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("chattr", "+i", path).CombinedOutput(); err != nil {
+		t.Skipf("chattr +i (the file system may not support it): %v %s", err, out)
+	}
+	defer exec.Command("chattr", "-i", path).Run()
+	_, err := Create(path, Options{})
+	if err == nil || !strings.Contains(err.Error(), "immutable") || strings.Contains(err.Error(), "chmod") {
+		t.Errorf("Create over an immutable file: %v, want an error saying it may be immutable", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/vmgenid/vmgenid/internal/safefs"
 )
@@ -280,9 +281,10 @@ func (w *Writer) adopt() error {
 // so that the epoch never goes down.
 func (w *Writer) adoptPage(p *page) (Record, bool, error) {
 	f, err := safefs.OpenRegular(p.path, os.O_RDWR, 0)
-	if isPermission(err) {
+	if errors.Is(err, syscall.EACCES) {
 		// A 0444 file: root opens it anyway; its owner, when not root
 		// (tests, unprivileged daemons), lifts the mode for the open.
+		// (EPERM is something else: an immutable or append-only file.)
 		f, err = openOwnReadOnly(p.path)
 	}
 	var nr *safefs.NotRegularError
