@@ -67,6 +67,10 @@ func (in *interp) exec(t *term, f *frame) (flow, error) {
 		opField, opIndexField, opBankField, opCreateDWord, opCreateWord, opCreateByte,
 		opCreateBit, opCreateQWord, opCreateField, opScope, opDevice, opProcessor, opPowerRes, opThermalZone:
 		return flowNext, in.declare(t, f.scope, f)
+	case opCall:
+		// A call as a statement: a method that returns nothing is fine here.
+		_, err := in.evalCall(t, f)
+		return flowNext, in.errAt(t, err)
 	}
 	_, err := in.eval(t, f)
 	return flowNext, err
@@ -123,7 +127,11 @@ func (in *interp) eval1(t *term, f *frame) (Object, error) {
 		}
 		return in.readNode(n)
 	case opCall:
-		return in.evalCall(t, f)
+		v, err := in.evalCall(t, f)
+		if err == nil && v == nil {
+			return nil, noReturnValue(t.node)
+		}
+		return v, err
 	case opBuffer:
 		return in.newBuffer(t, f)
 	case opPackage, opVarPackage:
@@ -197,7 +205,15 @@ func (in *interp) eval1(t *term, f *frame) (Object, error) {
 	return nil, fmt.Errorf("%w: %s", ErrUnsupported, opLabel(t.op))
 }
 
-// evalCall runs a method invocation term.
+// noReturnValue is the error for a method that returned nothing where a
+// value is needed: ACPICA's AE_AML_NO_RETURN_VALUE (its implicit return of
+// Zero exists only in its "interpreter slack" mode, off in acpiexec and
+// Linux).
+func noReturnValue(m *Node) error {
+	return fmt.Errorf("method %s returned no value where one is needed", m.Path())
+}
+
+// evalCall runs a method invocation term; a method without Return gives nil.
 func (in *interp) evalCall(t *term, f *frame) (Object, error) {
 	args := make([]Object, len(t.args))
 	for i, a := range t.args {
@@ -209,16 +225,7 @@ func (in *interp) evalCall(t *term, f *frame) (Object, error) {
 			return nil, err
 		}
 	}
-	v, err := in.call(t.node, args)
-	if err != nil {
-		return nil, err
-	}
-	if v == nil {
-		// A method without Return used as a value: ACPICA's implicit
-		// return gives Zero.
-		return Integer(0), nil
-	}
-	return v, nil
+	return in.call(t.node, args)
 }
 
 // newBuffer runs Buffer (BufferSize) {initializer}.

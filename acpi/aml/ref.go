@@ -85,7 +85,7 @@ func (in *interp) readNode(n *Node) (Object, error) {
 		}
 		v, err := in.call(n, nil)
 		if err == nil && v == nil {
-			v = Integer(0)
+			return nil, noReturnValue(n)
 		}
 		return v, err
 	case KindField:
