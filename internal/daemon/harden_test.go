@@ -13,6 +13,7 @@ import (
 	"github.com/vmgenid/vmgenid/genid"
 	"github.com/vmgenid/vmgenid/internal/detect"
 	"github.com/vmgenid/vmgenid/internal/safefs"
+	"github.com/vmgenid/vmgenid/internal/state"
 )
 
 // TestForksFileNotFollowed (issue 11 items 8 and 5): the forks note is
@@ -127,5 +128,78 @@ func TestLogWithoutID(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "cloned (epoch 2") {
 		t.Errorf("log lacks the change:\n%s", log)
+	}
+}
+
+// TestDaemonStartsOverReservedFlags (issue 11 item 6): a valid state file
+// with reserved flag bits set made every start fail ("refusing to publish
+// flags 0x3"), a restart loop under Restart=always; now the daemon starts,
+// keeps the epoch and says what it repaired.
+func TestDaemonStartsOverReservedFlags(t *testing.T) {
+	f := newFixture(t, testID(1))
+	log := &logBuf{}
+	cfg := f.config(time.Hour, &recordingMixer{}, log)
+	d, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	// Set reserved bits in both files, as another writer might have.
+	for _, p := range []string{f.statePath, state.IDPath(f.statePath)} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[state.OffFlags] |= 0x3 | 0x80
+		os.Chmod(p, 0o600)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err = New(cfg)
+	if err != nil {
+		t.Fatalf("restart over reserved flags: %v", err)
+	}
+	defer d.Close()
+	if st := d.Status(); st.Record.Epoch != 1 || !st.Record.IDKnown() {
+		t.Errorf("after the restart: %+v, want epoch 1 kept, ID known", st.Record)
+	}
+	if !strings.Contains(log.String(), "repaired: cleared reserved flag bits") {
+		t.Errorf("the log does not say what was repaired:\n%s", log)
+	}
+}
+
+// TestRestartWithIDWithheld (issue 11 item 4): with the ID withheld from
+// the public state file (the default), a restart still compares IDs,
+// from the root-only ID file: same ID, no advance; a new ID, one.
+func TestRestartWithIDWithheld(t *testing.T) {
+	f := newFixture(t, testID(1))
+	log := &logBuf{}
+	cfg := f.config(time.Hour, &recordingMixer{}, log)
+	cfg.PublicID = false
+	epoch := func() uint64 {
+		m := mapState(t, f.statePath)
+		r, err := m.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.IDKnown() || r.ID != (genid.ID{}) || r.Flags&state.FlagIDWithheld == 0 {
+			t.Errorf("public record %+v shows the ID", r)
+		}
+		return r.Epoch
+	}
+	for i, tc := range []struct {
+		id   byte
+		want uint64
+	}{{1, 1}, {1, 1}, {2, 2}, {2, 2}} {
+		f.writeID(t, testID(tc.id))
+		d, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Close()
+		if e := epoch(); e != tc.want {
+			t.Errorf("start %d with ID %d: epoch %d, want %d", i+1, tc.id, e, tc.want)
+		}
 	}
 }
