@@ -271,7 +271,7 @@ func (in *interp) newPackage(t *term, f *frame) (Object, error) {
 			break // ACPICA truncates surplus initializers too
 		}
 		if el.op == opNameRef {
-			pkg.Elements[i] = &pkgRef{scope: f.scope, path: el.name, t: el}
+			pkg.Elements[i] = &pkgRef{scope: f.scope, path: el.name, blk: el.blk, off: el.off}
 			continue
 		}
 		v, err := in.eval(el, f)

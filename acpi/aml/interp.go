@@ -20,6 +20,7 @@ type interp struct {
 	depth    int
 	maxDepth int
 	alloc    int
+	terms    termArena // decoded code; see runBody
 }
 
 func (ns *Namespace) newInterp() *interp {
@@ -87,11 +88,7 @@ func (in *interp) errAt(t *term, err error) error {
 	if err == nil {
 		return nil
 	}
-	var e *Error
-	if errors.As(err, &e) {
-		return err
-	}
-	return &Error{Table: t.blk.table, Offset: t.blk.base + t.off, Opcode: opLabel(t.op), Err: err}
+	return errAtOffset(t.blk, t.off, t.op, err)
 }
 
 // frame is one running method (or the context of a load-time Name).
@@ -232,8 +229,8 @@ func (in *interp) resolvePkgRef(r *pkgRef) (Object, error) {
 	switch n.kind {
 	case KindName, KindField, KindBufferField:
 		v, err := in.readNode(n)
-		if err != nil && r.t != nil {
-			err = in.errAt(r.t, err)
+		if err != nil && r.blk != nil {
+			err = errAtOffset(r.blk, r.off, opNameString, err)
 		}
 		return v, err
 	}

@@ -80,10 +80,14 @@ func (p *parser) loadTermList(end int, scope *Node, top bool) (err error) {
 			p.pos, err = end, nil
 		}
 	}()
+	m := p.in.terms.mark()
+	defer p.in.terms.release(m)
 	for p.pos < end {
 		// What one top-level object decodes to is dropped once it is
-		// declared or run, so the allocation budget applies per object.
+		// declared or run, so the allocation budget and the term arena
+		// serve each object afresh.
 		p.in.alloc = 0
+		p.in.terms.release(m)
 		start := p.pos
 		op := uint16(p.aml[p.pos])
 		if op == opExtPrefix && p.pos+1 < end {
@@ -359,7 +363,8 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		}
 		ri := &regionInfo{blk: t.blk, scope: scope, space: 0xFF}
 		if t.op == opOpRegion {
-			ri.space, ri.offTerm, ri.lenTerm = byte(t.imm[0]), t.args[0], t.args[1]
+			// Evaluated on first use, long after this term is gone.
+			ri.space, ri.offTerm, ri.lenTerm = byte(t.imm[0]), clone(t.args[0]), clone(t.args[1])
 		}
 		n.region = ri
 		if temp && t.op == opOpRegion {
@@ -383,9 +388,9 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 				bitOffset: u.bitOffset, bitWidth: u.bitWidth, access: u.access}
 		}
 	case opCreateDWord, opCreateWord, opCreateByte, opCreateBit, opCreateQWord, opCreateField:
-		bf := &bufferField{blk: t.blk, scope: scope, op: t.op, srcTerm: t.args[0], idxTerm: t.args[1]}
+		bf := &bufferField{blk: t.blk, scope: scope, op: t.op, srcTerm: clone(t.args[0]), idxTerm: clone(t.args[1])}
 		if t.op == opCreateField {
-			bf.bitsTerm = t.args[2]
+			bf.bitsTerm = clone(t.args[2])
 		}
 		if temp {
 			// Inside a method the source (often an Arg) must be captured now.

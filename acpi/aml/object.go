@@ -40,7 +40,8 @@ type Reference struct {
 type pkgRef struct {
 	scope *Node
 	path  namePath
-	t     *term // where the package was written, for errors
+	blk   *blockInfo // where the name was written, for errors
+	off   int
 }
 
 // elemRef is what Index returns for a package: a reference to one element.

@@ -249,6 +249,85 @@ func newParser(in *interp, blk *blockInfo, start, end int, scope *Node) *parser 
 	return &parser{in: in, blk: blk, aml: blk.aml, pos: start, end: end, scope: scope}
 }
 
+// errAtOffset locates err at offset off of blk, in opcode op, unless it is
+// already located.
+func errAtOffset(blk *blockInfo, off int, op uint16, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return &Error{Table: blk.table, Offset: blk.base + off, Opcode: opLabel(op), Err: err}
+}
+
+// termArena hands out terms and takes them back in stack order. Code is
+// decoded a statement at a time and dropped once it has run (runBody,
+// Load's term lists), so the same few terms serve every statement instead
+// of each one allocating its own: decoding then costs no memory per byte
+// of AML. Whatever must outlive its statement (a region's address terms)
+// is cloned out of the arena.
+type termArena struct {
+	chunks [][]term
+	c, i   int // the next free term: chunks[c][i]
+}
+
+// arenaMark is a position in a termArena to release back to.
+type arenaMark struct{ c, i int }
+
+func (a *termArena) alloc() *term {
+	if a.c == len(a.chunks) {
+		// Small first chunks keep a short Evaluate cheap.
+		size := 256
+		if len(a.chunks) < 4 {
+			size = 16 << len(a.chunks)
+		}
+		a.chunks = append(a.chunks, make([]term, size))
+	}
+	t := &a.chunks[a.c][a.i]
+	// Keep the operand slice's memory; drop everything else.
+	args := t.args[:0]
+	*t = term{args: args}
+	if a.i++; a.i == len(a.chunks[a.c]) {
+		a.c, a.i = a.c+1, 0
+	}
+	return t
+}
+
+func (a *termArena) mark() arenaMark { return arenaMark{a.c, a.i} }
+
+// release takes back every term handed out since m.
+func (a *termArena) release(m arenaMark) { a.c, a.i = m.c, m.i }
+
+// newTerm returns a cleared term from the interpreter's arena.
+func (p *parser) newTerm(op uint16, off int) *term {
+	t := p.in.terms.alloc()
+	t.op, t.off, t.blk = op, off, p.blk
+	return t
+}
+
+// clone copies a decoded term tree out of the arena, for objects that
+// evaluate it later.
+func clone(t *term) *term {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	c.args = cloneList(t.args)
+	c.body = cloneList(t.body)
+	c.els = cloneList(t.els)
+	return &c
+}
+
+func cloneList(list []*term) []*term {
+	if list == nil {
+		return nil
+	}
+	out := make([]*term, len(list))
+	for i, t := range list {
+		out[i] = clone(t)
+	}
+	return out
+}
+
 func (p *parser) errAt(off int, op uint16, err error) *Error {
 	return &Error{Table: p.blk.table, Offset: p.blk.base + off, Opcode: opLabel(op), Err: err}
 }
@@ -444,10 +523,14 @@ func (p *parser) term() (*term, error) {
 		return p.nameTerm(true)
 	case b >= 0x60 && b <= 0x67:
 		p.pos++
-		return &term{op: opLocal, off: start, blk: p.blk, val: uint64(b - 0x60)}, nil
+		t := p.newTerm(opLocal, start)
+		t.val = uint64(b - 0x60)
+		return t, nil
 	case b >= 0x68 && b <= 0x6E:
 		p.pos++
-		return &term{op: opArg, off: start, blk: p.blk, val: uint64(b - 0x68)}, nil
+		t := p.newTerm(opArg, start)
+		t.val = uint64(b - 0x68)
+		return t, nil
 	}
 	p.pos++
 	op := uint16(b)
@@ -458,7 +541,7 @@ func (p *parser) term() (*term, error) {
 		}
 		op = opExtPrefix<<8 | uint16(e)
 	}
-	t := &term{op: op, off: start, blk: p.blk}
+	t := p.newTerm(op, start)
 	var err error
 	switch op {
 	case opZero:
@@ -601,7 +684,8 @@ func (p *parser) nameTerm(calls bool) (*term, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &term{op: opNameRef, off: start, blk: p.blk, name: np}
+	t := p.newTerm(opNameRef, start)
+	t.name = np
 	if !calls {
 		return t, nil
 	}
@@ -641,7 +725,7 @@ func (p *parser) target() (*term, error) {
 		return nil, err
 	}
 	if p.aml[p.pos] == 0x00 {
-		t := &term{op: opNullTarget, off: p.pos, blk: p.blk}
+		t := p.newTerm(opNullTarget, p.pos)
 		p.pos++
 		return t, nil
 	}
@@ -700,7 +784,7 @@ func (p *parser) buffer(t *term) error {
 	if err != nil {
 		return err
 	}
-	t.args = []*term{size}
+	t.args = append(t.args, size)
 	t.data = p.aml[p.pos:end]
 	p.pos = end
 	return nil
@@ -733,7 +817,7 @@ func (p *parser) pkg(t *term) error {
 		if err != nil {
 			return err
 		}
-		t.args = []*term{count}
+		t.args = append(t.args, count)
 	}
 	for p.pos < end {
 		elStart := p.pos
@@ -767,7 +851,7 @@ func (p *parser) ifWhile(t *term) error {
 	if err != nil {
 		return err
 	}
-	t.args = []*term{pred}
+	t.args = append(t.args, pred)
 	t.bodyStart, t.bodyEnd = p.pos, end
 	if err := p.block(&t.body, end); err != nil {
 		return err
@@ -813,7 +897,7 @@ func (p *parser) fieldTerm(t *term) error {
 		if err != nil {
 			return err
 		}
-		t.args = []*term{bank}
+		t.args = append(t.args, bank)
 	}
 	flags, err := p.u8(t.op)
 	if err != nil {

@@ -8,12 +8,15 @@ package aml
 // While, Else) are decoded the same way when they run, and a While body is
 // decoded again on each pass.
 //
-// A statement's decoded terms count against the allocation budget only
-// while it runs.
+// A statement's decoded terms count against the allocation budget, and
+// take memory from the interpreter's term arena, only while it runs.
 func (in *interp) runBody(blk *blockInfo, start, end int, f *frame) (flow, error) {
 	p := newParser(in, blk, start, end, f.scope)
 	p.lazy = true
+	m := in.terms.mark()
+	defer in.terms.release(m)
 	for p.pos < end {
+		in.terms.release(m)
 		t, err := p.term()
 		if err == nil {
 			var fl flow
