@@ -92,14 +92,7 @@ func (c *InterruptCounter) Name() string { return c.name }
 // Run polls the counter until ctx is done, signalling each change. A read
 // error stops it.
 func (c *InterruptCounter) Run(ctx context.Context, notify func(Signal)) error {
-	t := time.NewTicker(c.interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
+	return Every(ctx, c.interval, func() error {
 		n, err := c.read()
 		if err != nil {
 			return err
@@ -108,7 +101,8 @@ func (c *InterruptCounter) Run(ctx context.Context, notify func(Signal)) error {
 			notify(Signal{Detector: c.name, Reason: fmt.Sprintf("%s count %d -> %d", c.name, c.last, n)})
 			c.last = n
 		}
-	}
+		return nil
+	})
 }
 
 // ParseGPECount parses a /sys/firmware/acpi/interrupts/gpeXX file, whose

@@ -33,14 +33,26 @@ func (p *Poll) Interval() time.Duration { return p.interval }
 
 // Run fires every interval until ctx is done.
 func (p *Poll) Run(ctx context.Context, notify func(Signal)) error {
-	t := time.NewTicker(p.interval)
+	return Every(ctx, p.interval, func() error {
+		notify(Signal{Detector: "poll", Reason: "poll", Tick: true})
+		return nil
+	})
+}
+
+// Every calls look every interval until ctx is done (it returns nil) or
+// look fails (it returns look's error): the one ticker loop of the
+// detectors that poll.
+func Every(ctx context.Context, interval time.Duration, look func() error) error {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			notify(Signal{Detector: "poll", Reason: "poll", Tick: true})
+		}
+		if err := look(); err != nil {
+			return err
 		}
 	}
 }

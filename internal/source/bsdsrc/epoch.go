@@ -128,14 +128,7 @@ func (d *EpochDetector) Count() detect.Count {
 // Run polls until ctx is done, signalling each movement of the kernel
 // epoch. A read error stops it.
 func (d *EpochDetector) Run(ctx context.Context, notify func(detect.Signal)) error {
-	t := time.NewTicker(d.interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
+	return detect.Every(ctx, d.interval, func() error {
 		c, changed, err := d.w.Poll()
 		if err != nil {
 			return err
@@ -146,7 +139,8 @@ func (d *EpochDetector) Run(ctx context.Context, notify func(detect.Signal)) err
 			d.mu.Unlock()
 			notify(detect.Signal{Detector: d.Name(), Reason: c.Reason()})
 		}
-	}
+		return nil
+	})
 }
 
 // advances returns how many consolidations a change spans. The kernel's
