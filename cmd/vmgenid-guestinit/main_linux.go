@@ -31,6 +31,7 @@ import (
 	"github.com/vmgenid/vmgenid"
 	"github.com/vmgenid/vmgenid/clonesafe"
 	"github.com/vmgenid/vmgenid/internal/guest/report"
+	"github.com/vmgenid/vmgenid/internal/state"
 )
 
 const (
@@ -147,7 +148,7 @@ func run() error {
 		}
 		epoch = vmgenid.Epoch()
 	}
-	st, err := vmgenid.Current()
+	st, err := daemonState()
 	if err != nil {
 		return err
 	}
@@ -180,6 +181,23 @@ func run() error {
 	}
 }
 
+// daemonState is the daemon's published state with the ID it knows. By
+// default the public state file withholds the ID (as NetBSD keeps
+// hw.acpivmgenidN.id root's); this init runs as root, so it takes the ID from
+// the root-only ID file beside the state, as a root program would.
+func daemonState() (vmgenid.State, error) {
+	st, err := vmgenid.Current()
+	if err != nil || !st.IDWithheld {
+		return st, err
+	}
+	f, err := vmgenid.Open(state.IDPath(statePath))
+	if err != nil {
+		return st, fmt.Errorf("the public state withholds the ID: %w", err)
+	}
+	defer f.Close()
+	return f.Current()
+}
+
 // reportChange draws from both generators and reports the change: the new
 // state, what vmgenid id says now, and the delays measured in the guest.
 func reportChange(epoch, prev uint64, observed time.Duration, control *rand.ChaCha8) {
@@ -195,7 +213,7 @@ func reportChange(epoch, prev uint64, observed time.Duration, control *rand.ChaC
 		"clonesafe", report.FormatUints(safe),
 		"control", report.FormatUints(plain),
 	}
-	st, err := vmgenid.Current()
+	st, err := daemonState()
 	if err != nil {
 		kv = append(kv, "state_error", err.Error())
 	} else {
