@@ -243,13 +243,20 @@ func NotifyingGPE(srcs []Source) (int, string) {
 		return -1, dev.Path + " is not in the namespace"
 	}
 	handlers, err := ns.Notifiers(n)
+	var others []string
 	for _, h := range handlers {
 		if h.GPE >= 0 {
 			return h.GPE, fmt.Sprintf("%s in %s notifies %s", aml.DisplayPath(h.Method.Path()), h.Method.Table(), dev.Path)
 		}
+		others = append(others, aml.DisplayPath(h.Method.Path()))
 	}
 	if err != nil {
 		return -1, err.Error()
 	}
-	return -1, `no \_GPE._Exx or _Lxx method notifies ` + dev.Path
+	why := `no \_GPE._Exx or _Lxx method notifies ` + dev.Path
+	if len(others) > 0 {
+		// Firecracker's Generic Event Device: \_SB.GED._EVT.
+		why += " (" + strings.Join(others, ", ") + " does)"
+	}
+	return -1, why
 }

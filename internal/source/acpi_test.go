@@ -1,7 +1,6 @@
 package source
 
 import (
-	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -217,20 +216,7 @@ func TestACPIErrors(t *testing.T) {
 // brokenSSDT returns an SSDT with a valid header and checksum whose AML
 // is a Scope with a package length running past the table.
 func brokenSSDT() []byte {
-	body := []byte{0x10, 0x3f, '\\', '_', 'S', 'B', '_'}
-	t := make([]byte, 36+len(body))
-	copy(t, "SSDT")
-	binary.LittleEndian.PutUint32(t[4:], uint32(len(t)))
-	t[8] = 2
-	copy(t[10:], "VMGTST")
-	copy(t[16:], "BROKEN  ")
-	copy(t[36:], body)
-	var sum byte
-	for _, b := range t {
-		sum += b
-	}
-	t[9] = -sum
-	return t
+	return definitionBlock("SSDT", 2, []byte{0x10, 0x3f, '\\', '_', 'S', 'B', '_'})
 }
 
 func TestAddrFromPackage(t *testing.T) {

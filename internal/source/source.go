@@ -5,6 +5,12 @@
 // guests), or the kernel's own sysctl view (NetBSD, FreeBSD). Sources know
 // nothing of epochs or change detection: the daemon asks them "what is the
 // ID now?" whenever a detector says it may have changed.
+//
+// The ACPI source loads the machine's namespace once (acpi.LoadDir, or
+// acpi.Load over tables read from memory on the BSDs) and shares it:
+// ACPINamespace gives the same load to VMClock discovery and to
+// NotifyingGPE, which finds the GPE whose handler notifies the device for
+// the daemon's interrupt-counter detector. Sources never import detectors.
 package source
 
 import (

@@ -13,8 +13,10 @@
 // Linux's ptp_vmclock driver maps the page as /dev/vmclock0 (read-only mmap,
 // pread, and poll() where FlagNotificationPresent is set). The package also
 // reads a regular file holding a page image, for tests and for users who
-// point it at a copy. Discovery from the ACPI namespace (_HID AMZNC10C,
-// _CID VMCLOCK, page address from _CRS) lives in discover.go.
+// point it at a copy. Discovery (discover.go: _HID AMZNC10C, _CID VMCLOCK,
+// page address from _CRS) asks the namespace the command or daemon loaded
+// once (acpi.Load) with the same device finder as the VM generation ID
+// source (aml.FindDevices).
 package vmclock
 
 import (
