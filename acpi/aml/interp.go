@@ -20,11 +20,15 @@ type interp struct {
 	depth    int
 	maxDepth int
 	alloc    int
-	terms    termArena // decoded code; see runBody
+	terms    *termArena // decoded code; see runBody
 }
 
 func (ns *Namespace) newInterp() *interp {
-	return &interp{ns: ns, maxSteps: ns.opts.steps(), maxDepth: ns.opts.depth()}
+	terms := ns.loadTerms
+	if terms == nil {
+		terms = new(termArena)
+	}
+	return &interp{ns: ns, maxSteps: ns.opts.steps(), maxDepth: ns.opts.depth(), terms: terms}
 }
 
 func (in *interp) step() error {

@@ -36,6 +36,8 @@ func Load(blocks []Block, opts Options) (*Namespace, error) {
 	if len(blocks) > 0 && blocks[0].Revision == 1 {
 		ns.intMask = 0xFFFFFFFF
 	}
+	ns.loadTerms = new(termArena)
+	defer func() { ns.loadTerms = nil }()
 	var errs []error
 	for i := range blocks {
 		if err := ns.loadBlock(&blocks[i]); err != nil {
@@ -129,7 +131,11 @@ func (p *parser) loadTermList(end int, scope *Node, top bool) (err error) {
 				p.runModuleLevel(t, scope)
 				continue
 			}
-			if err := p.in.declare(t, scope, nil); err != nil {
+			if p.frame == nil {
+				p.frame = &frame{module: true}
+			}
+			p.frame.scope = scope
+			if err := p.in.declare(t, scope, p.frame); err != nil {
 				if errors.Is(err, ErrMaxSteps) {
 					return err
 				}
@@ -322,15 +328,23 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		if n == nil {
 			return err
 		}
-		v, err := in.eval(t.args[0], &frame{scope: scope})
+		ef := f
+		if ef == nil {
+			ef = &frame{scope: scope}
+		}
+		v, err := in.eval(t.args[0], ef)
 		if err != nil {
 			return err
 		}
-		c, err := in.copyObject(v, 0)
-		if err != nil {
-			return in.errAt(t, err)
+		switch t.args[0].op {
+		case opPackage, opVarPackage, opBuffer:
+			// A new object: nothing else refers to it.
+		default:
+			if v, err = in.copyObject(v, 0); err != nil {
+				return in.errAt(t, err)
+			}
 		}
-		n.value = c
+		n.value = v
 	case opMethod:
 		if temp {
 			return in.errAt(t, fmt.Errorf("%w: Method declared inside a method", ErrUnsupported))

@@ -233,6 +233,9 @@ type Namespace struct {
 	warnings   []error
 	nodes      int
 	aliasDepth int // followAlias nesting (callers hold mu or run Load)
+	// loadTerms is the term arena every interpreter shares while Load
+	// runs: they nest strictly, so one arena serves all the blocks.
+	loadTerms *termArena
 }
 
 // maxNodes bounds the namespace size, well above any real firmware's.

@@ -197,7 +197,7 @@ type term struct {
 	off   int // offset in blk.aml
 	blk   *blockInfo
 	args  []*term
-	imm   []uint64 // byte/word/dword operands
+	imm   [2]uint64 // byte/word/dword operands (no opcode has more)
 	name  namePath // NameString operand (the declared name for named objects)
 	name2 namePath // second NameString (Alias, IndexField, BankField)
 	node  *Node    // opCall: the method
@@ -235,6 +235,7 @@ type parser struct {
 	end   int
 	scope *Node   // for deciding whether a name is a method call
 	mlc   *interp // runs module-level code (Load only)
+	frame *frame  // the frame Load declares objects in (Load only)
 	// lazy leaves the statements of If, While, Else and scope-opening
 	// objects undecoded (their bounds are in the term): code that runs
 	// decodes them when it gets there, as ACPICA does, so that a name
@@ -283,9 +284,9 @@ func (a *termArena) alloc() *term {
 		a.chunks = append(a.chunks, make([]term, size))
 	}
 	t := &a.chunks[a.c][a.i]
-	// Keep the operand slice's memory; drop everything else.
-	args := t.args[:0]
-	*t = term{args: args}
+	// Keep the memory of the operand and field lists; drop the rest.
+	args, fields := t.args[:0], t.fields[:0]
+	*t = term{args: args, fields: fields}
 	if a.i++; a.i == len(a.chunks[a.c]) {
 		a.c, a.i = a.c+1, 0
 	}
@@ -314,6 +315,7 @@ func clone(t *term) *term {
 	c.args = cloneList(t.args)
 	c.body = cloneList(t.body)
 	c.els = cloneList(t.els)
+	c.fields = append([]fieldUnit(nil), t.fields...)
 	return &c
 }
 
@@ -386,14 +388,12 @@ func (p *parser) pkgEnd(op uint16) (int, error) {
 // widths use the encoding for a plain number).
 func (p *parser) pkgLengthValue(op uint16) (int, error) {
 	start := p.pos
-	if err := p.need(1, opPkgLength, "PkgLength of "+opLabel(op)); err != nil {
-		return 0, err
+	// The message is built only on failure: this runs for every object.
+	if p.pos >= p.end || p.pos+1+int(p.aml[p.pos]>>6) > p.end {
+		return 0, p.truncated(p.pos, opPkgLength, "PkgLength of "+opLabel(op))
 	}
 	lead := p.aml[p.pos]
 	n := int(lead >> 6)
-	if err := p.need(1+n, opPkgLength, "PkgLength of "+opLabel(op)); err != nil {
-		return 0, err
-	}
 	length := int(lead & 0x3F)
 	if n > 0 {
 		if lead&0x30 != 0 {
@@ -624,7 +624,7 @@ func (p *parser) term() (*term, error) {
 
 // operands decodes operands per an opSpec argument string.
 func (p *parser) operands(t *term, spec string) error {
-	names := 0
+	names, imms := 0, 0
 	for i := 0; i < len(spec); i++ {
 		switch spec[i] {
 		case 'T':
@@ -670,7 +670,8 @@ func (p *parser) operands(t *term, spec string) error {
 			var buf [8]byte
 			copy(buf[:], p.aml[p.pos:p.pos+size])
 			p.pos += size
-			t.imm = append(t.imm, binary.LittleEndian.Uint64(buf[:]))
+			t.imm[imms] = binary.LittleEndian.Uint64(buf[:])
+			imms++
 		}
 	}
 	return nil
