@@ -198,10 +198,10 @@ type term struct {
 	blk   *blockInfo
 	args  []*term
 	imm   [2]uint64 // byte/word/dword operands (no opcode has more)
-	name  namePath // NameString operand (the declared name for named objects)
-	name2 namePath // second NameString (Alias, IndexField, BankField)
-	node  *Node    // opCall: the method
-	val   uint64   // constants, Local/Arg index, Package NumElements, flags
+	name  namePath  // NameString operand (the declared name for named objects)
+	name2 namePath  // second NameString (Alias, IndexField, BankField)
+	node  *Node     // opCall: the method
+	val   uint64    // constants, Local/Arg index, Package NumElements, flags
 	str   string
 	data  []byte  // Buffer initializer
 	body  []*term // Package elements; statements of a block in eager mode
