@@ -4,7 +4,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test deps check cross unit fuzz bench
+.PHONY: demo test deps check cross unit fuzz bench build install deb manlint deb-test
 
 # The main job: a real QEMU guest with a VM generation ID device, snapshotted
 # and restored into two clones.
@@ -12,7 +12,7 @@ demo: deps
 	$(GO) run ./cmd/vmgenid-demo
 
 # Everything CI runs.
-test: deps check cross unit
+test: deps check cross unit manlint deb-test
 
 deps:
 	./scripts/install-deps
@@ -39,3 +39,51 @@ bench:
 FUZZTIME ?= 2m
 fuzz:
 	./scripts/fuzz-all $(FUZZTIME)
+
+# Installing and packaging. The version is the git tag (v1.2.3 -> 1.2.3,
+# 4 commits later 1.2.3+git4.abcdef1), else 0.0.0~gitDATE.HASH: both sort
+# as Debian versions should.
+VERSION ?= $(shell ./scripts/version)
+PREFIX ?= /usr/local
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+INCLUDEDIR ?= $(PREFIX)/include
+# systemd looks for units in /usr/local/lib/systemd/system too; the Debian
+# package uses /lib/systemd/system.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+BUILD := build
+
+# Static, reproducible binaries (no cgo, no local paths), stamped with the
+# version that "vmgenid --version" prints.
+build:
+	mkdir -p $(BUILD)
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -ldflags '-s -w -X main.version=$(VERSION)' -o $(BUILD)/vmgenid ./cmd/vmgenid
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -ldflags '-s -w' -o $(BUILD)/vmgenid-host ./cmd/vmgenid-host
+
+# The binaries (vmgenid-host beside vmgenid, where "vmgenid host" looks
+# first), the unit pointing at SBINDIR, the man pages and the C header.
+install: build
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(INCLUDEDIR)
+	install -m 0755 $(BUILD)/vmgenid $(BUILD)/vmgenid-host $(DESTDIR)$(SBINDIR)/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' dist/systemd/vmgenid.service.in > $(BUILD)/vmgenid.service
+	install -m 0644 $(BUILD)/vmgenid.service $(DESTDIR)$(UNITDIR)/vmgenid.service
+	install -m 0644 man/vmgenid.8 $(DESTDIR)$(MANDIR)/man8/vmgenid.8
+	ln -sf vmgenid.8 $(DESTDIR)$(MANDIR)/man8/vmgenid-host.8
+	install -m 0644 man/vmgenid-state.5 $(DESTDIR)$(MANDIR)/man5/vmgenid-state.5
+	install -m 0644 c/vmgenid.h $(DESTDIR)$(INCLUDEDIR)/vmgenid.h
+
+# build/vmgenid_VERSION_ARCH.deb, with dpkg-deb from a tree staged by
+# "make install" (scripts/mkdeb says why).
+deb:
+	./scripts/mkdeb $(VERSION)
+
+# The man pages must be clean at mandoc's warning level (style notes, such
+# as pages on other machines that are not installed here, are left out).
+manlint:
+	mandoc -T lint -W warning man/vmgenid.8 man/vmgenid-state.5
+
+# Builds the .deb, lints it, installs it, checks it and removes it (root:
+# CI's fresh Debian machine).
+deb-test:
+	./scripts/test-deb $(VERSION)

@@ -22,7 +22,6 @@
  * Needs a 64-bit target (a 64-bit atomic load on a 32-bit one may be a
  * locked read-modify-write, which faults on a read-only mapping) and GCC or
  * Clang (the __atomic builtins). Works on little- and big-endian hosts.
- * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef VMGENID_H
 #define VMGENID_H
