@@ -245,7 +245,7 @@ func TestVMClockAndKmsgWithoutID(t *testing.T) {
 			}
 			time.Sleep(time.Millisecond)
 		}
-		time.Sleep(20 * time.Millisecond)
+		r.settle(t)
 		r.d.Check("test")
 		if rec, _ := m.Read(); rec.Epoch != wantEpoch || rec.Changes != wantEpoch-1 {
 			t.Errorf("%s: %+v, want epoch %d, %d changes", what, rec, wantEpoch, wantEpoch-1)

@@ -190,6 +190,12 @@ type Status struct {
 	Counts  []Count
 	Checks  uint64 // checks done
 	Dropped uint64 // signals dropped because a check was already queued
+	// Signals counts the signals queued for a check, and SignalsChecked
+	// those whose check has finished. Signals are checked in order, so
+	// once SignalsChecked passes the Signals read at some moment, a
+	// signal sent after that moment has been checked: tests wait for
+	// that instead of sleeping.
+	Signals, SignalsChecked uint64
 	// Coalesced counts the growths taken as a change already advanced for.
 	Coalesced uint64
 	// Plan is the detection mode chosen and why; zero when the caller
@@ -235,6 +241,8 @@ type Daemon struct {
 	rec        state.Record
 	lastCounts []detect.Count // by index in counts
 	checks     uint64
+	signalled  uint64 // signals queued
+	sigChecked uint64 // signals whose check has finished
 	dropped    uint64
 	coalesced  uint64
 }
@@ -558,6 +566,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 			if err := d.check(batch); err != nil {
 				d.cfg.Logf("%v", err)
 			}
+			d.mu.Lock()
+			d.sigChecked += uint64(len(batch))
+			d.mu.Unlock()
 		}
 	}
 }
@@ -566,12 +577,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 // are pending anyway, and the check reads the current ID and count.
 func (d *Daemon) notify(s detect.Signal) {
 	d.monitor().Signal(s.Detector)
+	// Counted as it is queued, under mu, so that Signals never lags a
+	// check that has taken it.
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	select {
 	case d.signals <- s:
+		d.signalled++
 	default:
-		d.mu.Lock()
 		d.dropped++
-		d.mu.Unlock()
 	}
 }
 
@@ -711,7 +725,7 @@ func (d *Daemon) advance(rec state.Record, o Observation, known bool, via string
 func (d *Daemon) Status() Status {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	st := Status{Record: d.rec, IDMode: d.idMode, Kernel: d.kernelCount(d.lastCounts), Checks: d.checks, Dropped: d.dropped, Coalesced: d.coalesced, Plan: d.plan}
+	st := Status{Record: d.rec, IDMode: d.idMode, Kernel: d.kernelCount(d.lastCounts), Checks: d.checks, Dropped: d.dropped, Signals: d.signalled, SignalsChecked: d.sigChecked, Coalesced: d.coalesced, Plan: d.plan}
 	for i, c := range d.counts {
 		st.Counts = append(st.Counts, Count{Name: c.Name(), Count: d.lastCounts[i]})
 	}

@@ -218,6 +218,69 @@ func dialEvents(t *testing.T, r *running, path string) *events.Client {
 
 // waitEpoch waits until the mapped epoch is want and returns how long that
 // took; it fails the test after a generous timeout.
+// settle waits until every signal queued so far has been checked.
+func (r *running) settle(t *testing.T) {
+	t.Helper()
+	r.waitChecked(t, r.d.Status().Signals)
+}
+
+// lookAgain waits until a signal queued after now has been checked: the
+// detectors have looked since, and the daemon has decided.
+func (r *running) lookAgain(t *testing.T) {
+	t.Helper()
+	r.waitChecked(t, r.d.Status().Signals+1)
+}
+
+func (r *running) waitChecked(t *testing.T, n uint64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for r.d.Status().SignalsChecked < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("signal %d not checked after 10 s: %+v", n, r.d.Status())
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// signalMonitor counts each detector's signals.
+type signalMonitor struct {
+	nopMonitor
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (m *signalMonitor) Signal(detector string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.n == nil {
+		m.n = make(map[string]int)
+	}
+	m.n[detector]++
+}
+
+// wait waits until each detector named has signalled at least once.
+func (m *signalMonitor) wait(t *testing.T, detectors ...string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		m.mu.Lock()
+		missing := ""
+		for _, d := range detectors {
+			if m.n[d] == 0 {
+				missing = d
+			}
+		}
+		m.mu.Unlock()
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("detector %s has not signalled after 10 s", missing)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func waitEpoch(t *testing.T, m *state.Mapping, want uint64) time.Duration {
 	t.Helper()
 	start := time.Now()
@@ -260,9 +323,9 @@ func TestChangeAdvancesEpochOnce(t *testing.T) {
 	if ev.Epoch != 2 || ev.ID != testID(2) || !ev.IDKnown || !strings.HasPrefix(ev.Reason, "poll") {
 		t.Errorf("event = %+v", ev)
 	}
-	// Checks that find the same ID do nothing: several poll ticks, and one
-	// forced check so that at least one surely ran.
-	time.Sleep(5 * poll)
+	// Checks that find the same ID do nothing: a poll tick after the
+	// advance, and a forced check.
+	r.lookAgain(t)
 	if err := r.d.Check("test"); err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +336,7 @@ func TestChangeAdvancesEpochOnce(t *testing.T) {
 	// Rewriting the same bytes is no change.
 	f.writeID(t, testID(2))
 	r.d.Check("rewrite")
-	time.Sleep(3 * poll)
+	r.lookAgain(t)
 	if e := m.Epoch(); e != 2 {
 		t.Errorf("epoch after rewriting the same ID = %d, want 2", e)
 	}
@@ -312,8 +375,7 @@ func TestRestartContinues(t *testing.T) {
 	f.writeID(t, testID(3))
 	r = start(t, cfg)
 	m := mapState(t, f.statePath)
-	time.Sleep(50 * time.Millisecond)
-	r.d.Check("test")
+	r.lookAgain(t)
 	rec, _ := m.Read()
 	if rec.Epoch != 3 || rec.Changes != 2 || rec.ID != testID(3) {
 		t.Errorf("restart after a change: %+v, want epoch 3, 2 changes, ID 3", rec)
@@ -580,6 +642,8 @@ func TestSeveralDetectorsOneChange(t *testing.T) {
 	}
 	cfg := f.config(5*time.Millisecond, &recordingMixer{}, &logBuf{})
 	cfg.Detectors = []detect.Detector{k, counter}
+	signals := &signalMonitor{}
+	cfg.Monitor = signals
 	r := start(t, cfg)
 	m := mapState(t, f.statePath)
 	// QEMU's order: write the ID, raise the GPE; the kernel then logs.
@@ -587,11 +651,10 @@ func TestSeveralDetectorsOneChange(t *testing.T) {
 	os.WriteFile(gpe, []byte("1 EN enabled unmasked\n"), 0o644)
 	w.WriteString(kmsgLine(1, forkLine) + "\n")
 	waitEpoch(t, m, 2)
-	for k.Count().N != 1 {
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(30 * time.Millisecond)
-	r.d.Check("test")
+	// Each of the three has looked and the daemon has checked what it
+	// said: a second advance would show now.
+	signals.wait(t, "kmsg", "gpe05")
+	r.lookAgain(t)
 	if rec, _ := m.Read(); rec.Epoch != 2 || rec.Changes != 1 {
 		t.Errorf("after one change seen three ways: %+v, want epoch 2, 1 change", rec)
 	}

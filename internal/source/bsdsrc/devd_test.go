@@ -195,7 +195,7 @@ func TestDevdDetector(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx, func(s detect.Signal) { signals <- s }) }()
 
-	conn := <-srv.conns
+	conn := recv(t, srv.conns, "connection from the detector")
 	for _, msg := range []string{
 		"!system=IFNET subsystem=em0 type=LINK_UP\n",
 		"!system=\"broken\n",
@@ -263,7 +263,7 @@ func TestDevdDetectorGivesUp(t *testing.T) {
 	d.retry, d.maxRetries = time.Millisecond, 3
 	done := make(chan error, 1)
 	go func() { done <- d.Run(context.Background(), func(detect.Signal) {}) }()
-	conn := <-srv.conns
+	conn := recv(t, srv.conns, "connection from the detector")
 	srv.ln.Close()
 	os.Remove(path)
 	conn.Close()
@@ -298,4 +298,17 @@ func TestDevdDetectorClose(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return after Close")
 	}
+}
+
+// recv receives from ch, failing the test (rather than hanging it) when
+// nothing comes within 10 s.
+func recv[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no %s within 10 s", what)
+	}
+	panic("unreachable")
 }
