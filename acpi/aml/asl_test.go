@@ -506,3 +506,22 @@ func TestEvalACPICA(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroRegions: with Options.ZeroRegions a region that cannot be read
+// reads as zeros and keeps what AML wrote to it (acpiexec: Z001 0x5A00,
+// Z002 0); without it, the write is unsupported and nothing is invented.
+func TestZeroRegions(t *testing.T) {
+	ns := loadAML(t, aml.Options{ZeroRegions: true}, "eval-acpica")
+	for path, want := range map[string]aml.Object{`\Z001`: aml.Integer(0x5A00), `\Z002`: aml.Integer(0)} {
+		if got, err := ns.Evaluate(ns.Lookup(path)); err != nil || got != want {
+			t.Errorf("%s = %v, %v; want %v", path, got, err, want)
+		}
+	}
+	ns = loadAML(t, aml.Options{}, "eval-acpica")
+	if _, err := ns.Evaluate(ns.Lookup(`\Z001`)); !errors.Is(err, aml.ErrUnsupported) {
+		t.Errorf("Z001 without ZeroRegions: %v, want ErrUnsupported", err)
+	}
+	if _, err := ns.Evaluate(ns.Lookup(`\Z002`)); !errors.Is(err, aml.ErrUnsupported) {
+		t.Errorf("Z002 without ZeroRegions: %v, want ErrUnsupported", err)
+	}
+}

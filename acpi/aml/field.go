@@ -79,9 +79,119 @@ func (in *interp) readField(n *Node) (Object, error) {
 	v, err := in.readRegionField(n)
 	var u unreadableError
 	if err != nil && in.ns.opts.ZeroRegions && errors.As(err, &u) {
-		return in.zeroField(n)
+		return in.readShadow(n)
 	}
 	return v, err
+}
+
+// fieldSpan is where an access to a Field unit goes: its region, the
+// address of the first byte and the byte range within the region.
+type fieldSpan struct {
+	rn         *Node
+	addr       uint64
+	start, end uint64
+}
+
+// locateField finds the span of Field unit n (not IndexField/BankField).
+func (in *interp) locateField(n *Node) (fieldSpan, error) {
+	fi := n.field
+	rn := followAlias(in.ns, in.ns.resolve(fi.scope, fi.region))
+	if rn == nil {
+		return fieldSpan{}, fmt.Errorf("%w: region %s of field %s", ErrNotFound, fi.region, n.Path())
+	}
+	if rn.kind != KindRegion {
+		return fieldSpan{}, fmt.Errorf("field %s: %s is a %s, not an OperationRegion", n.Path(), rn.Path(), rn.kind)
+	}
+	base, length, err := in.regionBounds(rn)
+	if err != nil {
+		return fieldSpan{}, err
+	}
+	if fi.bitWidth == 0 {
+		return fieldSpan{}, fmt.Errorf("field %s has zero width", n.Path())
+	}
+	ab := accessBytes(fi.access)
+	startByte := fi.bitOffset / 8 / ab * ab
+	endByte := (fi.bitOffset + fi.bitWidth + 7) / 8
+	endByte = (endByte + ab - 1) / ab * ab
+	if endByte-startByte > maxFieldBytes {
+		return fieldSpan{}, fmt.Errorf("%w: field %s is %d bits wide (limit %d bytes)", ErrTooLarge, n.Path(), fi.bitWidth, maxFieldBytes)
+	}
+	if endByte > length {
+		return fieldSpan{}, fmt.Errorf("field %s (bytes 0x%x-0x%x) lies outside region %s (0x%x bytes)", n.Path(), startByte, endByte, rn.Path(), length)
+	}
+	addr := base + startByte
+	if addr < base || addr+(endByte-startByte) < addr {
+		return fieldSpan{}, fmt.Errorf("field %s: address overflows", n.Path())
+	}
+	return fieldSpan{rn: rn, addr: addr, start: startByte, end: endByte}, nil
+}
+
+// shadowKey is one byte of an address space, as written under
+// Options.ZeroRegions.
+type shadowKey struct {
+	space byte
+	addr  uint64
+}
+
+// overlayShadow puts over buf (the bytes at addr in space) what AML wrote
+// there under Options.ZeroRegions.
+func (in *interp) overlayShadow(space byte, addr uint64, buf []byte) {
+	if len(in.ns.shadow) == 0 {
+		return
+	}
+	for i := range buf {
+		if b, ok := in.ns.shadow[shadowKey{space, addr + uint64(i)}]; ok {
+			buf[i] = b
+		}
+	}
+}
+
+// readShadow reads a field of a region that cannot be read: zeros, with
+// what AML wrote there over them, as acpiexec's simulated regions do.
+func (in *interp) readShadow(n *Node) (Object, error) {
+	if n.field.kind != opField {
+		return in.zeroField(n)
+	}
+	sp, err := in.locateField(n)
+	if err != nil {
+		return in.zeroField(n)
+	}
+	if err := in.allocate(int(sp.end-sp.start), maxFieldBytes, "field read"); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, sp.end-sp.start)
+	in.overlayShadow(sp.rn.region.space, sp.addr, buf)
+	return in.extractBits(buf, n.field.bitOffset-sp.start*8, n.field.bitWidth), nil
+}
+
+// writeField stores v into a field unit. Nothing is ever written to an
+// operation region: with Options.ZeroRegions the bytes go to a shadow of
+// the address space kept in the namespace, read back by later reads (what
+// acpiexec's simulated regions do); otherwise writing is unsupported.
+func (in *interp) writeField(n *Node, v Object) error {
+	fi := n.field
+	if !in.ns.opts.ZeroRegions || fi.kind != opField {
+		return fmt.Errorf("%w: writing field %s (this evaluator never writes to operation regions)", ErrUnsupported, n.Path())
+	}
+	sp, err := in.locateField(n)
+	if err != nil {
+		return err
+	}
+	if err := in.allocate(int(sp.end-sp.start)*2, 2*maxFieldBytes, "field write"); err != nil {
+		return err
+	}
+	buf := make([]byte, sp.end-sp.start)
+	in.overlayShadow(sp.rn.region.space, sp.addr, buf)
+	if err := in.insertBits(buf, fi.bitOffset-sp.start*8, fi.bitWidth, v); err != nil {
+		return err
+	}
+	if in.ns.shadow == nil {
+		in.ns.shadow = map[shadowKey]byte{}
+	}
+	for i, b := range buf {
+		in.ns.shadow[shadowKey{sp.rn.region.space, sp.addr + uint64(i)}] = b
+	}
+	return nil
 }
 
 // zeroField is what reading a field gives when its region reads as zeros.
@@ -104,37 +214,15 @@ func (in *interp) readRegionField(n *Node) (Object, error) {
 		return nil, unreadableError{fmt.Errorf("%w: reading %s of %s", ErrUnsupported, opLabel(fi.kind), n.Path())}
 	}
 	rn := followAlias(in.ns, in.ns.resolve(fi.scope, fi.region))
-	if rn == nil {
-		return nil, fmt.Errorf("%w: region %s of field %s", ErrNotFound, fi.region, n.Path())
-	}
-	if rn.kind != KindRegion {
-		return nil, fmt.Errorf("field %s: %s is a %s, not an OperationRegion", n.Path(), rn.Path(), rn.kind)
-	}
-	if rn.region.space != 0 {
+	if rn != nil && rn.kind == KindRegion && rn.region.space != 0 {
 		return nil, unreadableError{fmt.Errorf("%w: field %s is in %s region %s; only SystemMemory is read",
 			ErrUnsupported, n.Path(), spaceName(rn.region.space), rn.Path())}
 	}
-	base, length, err := in.regionBounds(rn)
+	sp, err := in.locateField(n)
 	if err != nil {
 		return nil, err
 	}
-	if fi.bitWidth == 0 {
-		return nil, fmt.Errorf("field %s has zero width", n.Path())
-	}
-	ab := accessBytes(fi.access)
-	startByte := fi.bitOffset / 8 / ab * ab
-	endByte := (fi.bitOffset + fi.bitWidth + 7) / 8
-	endByte = (endByte + ab - 1) / ab * ab
-	if endByte-startByte > maxFieldBytes {
-		return nil, fmt.Errorf("%w: field %s is %d bits wide (limit %d bytes)", ErrTooLarge, n.Path(), fi.bitWidth, maxFieldBytes)
-	}
-	if endByte > length {
-		return nil, fmt.Errorf("field %s (bytes 0x%x-0x%x) lies outside region %s (0x%x bytes)", n.Path(), startByte, endByte, rn.Path(), length)
-	}
-	addr := base + startByte
-	if addr < base || addr+(endByte-startByte) < addr {
-		return nil, fmt.Errorf("field %s: address overflows", n.Path())
-	}
+	addr, startByte, endByte := sp.addr, sp.start, sp.end
 	mem := in.ns.opts.Memory
 	if mem == nil {
 		return nil, unreadableError{fmt.Errorf("field %s is in SystemMemory at 0x%x: no memory reader given (Options.Memory)", n.Path(), addr)}
@@ -149,6 +237,7 @@ func (in *interp) readRegionField(n *Node) (Object, error) {
 	if err := mem.ReadPhys(addr, buf); err != nil {
 		return nil, unreadableError{fmt.Errorf("field %s: reading %d bytes at physical address 0x%x: %w", n.Path(), len(buf), addr, err)}
 	}
+	in.overlayShadow(0, addr, buf)
 	return in.extractBits(buf, fi.bitOffset-startByte*8, fi.bitWidth), nil
 }
 
@@ -249,11 +338,16 @@ func (in *interp) writeBufferField(n *Node, v Object) error {
 	if err != nil {
 		return err
 	}
-	if err := in.work(int(bf.bitWidth)); err != nil {
+	return in.insertBits(bf.buf, bf.bitOff, bf.bitWidth, v)
+}
+
+// insertBits writes v, converted to width bits, into dst at bit off.
+func (in *interp) insertBits(dst []byte, off, width uint64, v Object) error {
+	if err := in.work(int(width)); err != nil {
 		return err
 	}
 	var src []byte
-	if bf.bitWidth <= 64 {
+	if width <= 64 {
 		i, err := in.toInt(v)
 		if err != nil {
 			return err
@@ -270,16 +364,16 @@ func (in *interp) writeBufferField(n *Node, v Object) error {
 		}
 		src = b
 	}
-	for i := uint64(0); i < bf.bitWidth; i++ {
+	for i := uint64(0); i < width; i++ {
 		var bit byte
 		if i/8 < uint64(len(src)) {
 			bit = src[i/8] >> (i % 8) & 1
 		}
-		d := bf.bitOff + i
-		if d/8 >= uint64(len(bf.buf)) {
-			return errors.New("buffer field outside its buffer")
+		d := off + i
+		if d/8 >= uint64(len(dst)) {
+			return errors.New("bit field outside its buffer")
 		}
-		bf.buf[d/8] = bf.buf[d/8]&^(1<<(d%8)) | bit<<(d%8)
+		dst[d/8] = dst[d/8]&^(1<<(d%8)) | bit<<(d%8)
 	}
 	return nil
 }

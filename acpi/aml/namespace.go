@@ -236,6 +236,8 @@ type Namespace struct {
 	// loadTerms is the term arena every interpreter shares while Load
 	// runs: they nest strictly, so one arena serves all the blocks.
 	loadTerms *termArena
+	// shadow holds what AML wrote to regions under Options.ZeroRegions.
+	shadow map[shadowKey]byte
 }
 
 // maxNodes bounds the namespace size, well above any real firmware's.

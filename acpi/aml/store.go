@@ -150,7 +150,7 @@ func (in *interp) storeNode(v Object, n *Node) error {
 	case KindBufferField:
 		return in.writeBufferField(n, v)
 	case KindField:
-		return fmt.Errorf("%w: writing field %s (this evaluator never writes to operation regions)", ErrUnsupported, n.Path())
+		return in.writeField(n, v)
 	}
 	return fmt.Errorf("cannot store to %s, a %s", n.Path(), n.kind)
 }

@@ -48,6 +48,18 @@ DefinitionBlock ("", "DSDT", 2, "VMGTST", "EVALACPI", 1)
         BUF7 [Zero] = "A"
         Return (BUF7)
     }
+    // Options.ZeroRegions: writes to a region that cannot be read go to a
+    // shadow read back later, as in acpiexec's simulated regions.
+    OperationRegion (PIO0, SystemIO, 0x80, 0x04)
+    Field (PIO0, ByteAcc, NoLock, Preserve) { PB00, 8, PB01, 4, PB02, 4 }
+    Field (PIO0, WordAcc, NoLock, Preserve) { PW00, 16 }
+    Method (Z001, 0, NotSerialized)
+    {
+        PB01 = 0x0A
+        PB02 = 0x05
+        Return (PW00)
+    }
+    Method (Z002, 0, NotSerialized) { Return (PB00) }
     Method (A705, 0, NotSerialized)
     {
         Local0 = 0x20
