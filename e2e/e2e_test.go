@@ -43,7 +43,16 @@ func TestClones(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	t.Cleanup(cancel) // ends every QEMU the scenario started, also when the test fails
 
-	work := t.TempDir()
+	res := runStory(t, ctx, ci, nil, t.TempDir())
+	for _, line := range res.Delays() {
+		fmt.Println("e2e delays:", line)
+	}
+}
+
+// runStory runs the clone story on h (nil: QEMU) in work, logs it and fails
+// t on every failed check; it skips where the guest cannot run, unless ci.
+func runStory(t *testing.T, ctx context.Context, ci bool, h clonestory.Host, work string) *clonestory.Result {
+	t.Helper()
 	// Console output goes to a file (shown when the test fails), progress to the test log.
 	consolePath := filepath.Join(work, "console.log")
 	console, err := os.Create(consolePath)
@@ -51,8 +60,8 @@ func TestClones(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer console.Close()
-
 	res, err := clonestory.Run(ctx, clonestory.Options{
+		Host:     h,
 		WorkDir:  work,
 		Progress: &lineLog{t: t},
 		Console:  console,
@@ -67,9 +76,6 @@ func TestClones(t *testing.T) {
 	var story strings.Builder
 	res.Story(&story)
 	t.Log(story.String())
-	for _, line := range res.Delays() {
-		fmt.Println("e2e delays:", line)
-	}
 	errs := res.Check()
 	for _, err := range errs {
 		t.Error(err)
@@ -77,6 +83,7 @@ func TestClones(t *testing.T) {
 	if len(errs) > 0 {
 		showConsole(t, consolePath)
 	}
+	return res
 }
 
 func showConsole(t *testing.T, path string) {

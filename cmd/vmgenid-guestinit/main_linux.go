@@ -153,7 +153,7 @@ func run() error {
 		return err
 	}
 	emit("daemon", "epoch", strconv.FormatUint(epoch, 10), "id", st.ID.GUID(), "id_known", strconv.FormatBool(st.IDKnown),
-		"paddr", strconv.FormatUint(st.PAddr, 10), "start_ms", strconv.FormatInt(time.Since(start).Milliseconds(), 10))
+		"id_withheld", strconv.FormatBool(st.IDWithheld), "paddr", strconv.FormatUint(st.PAddr, 10), "start_ms", strconv.FormatInt(time.Since(start).Milliseconds(), 10))
 
 	// The control: a plain generator seeded once, as most programs do.
 	var seed [32]byte
@@ -217,7 +217,7 @@ func reportChange(epoch, prev uint64, observed time.Duration, control *rand.ChaC
 	if err != nil {
 		kv = append(kv, "state_error", err.Error())
 	} else {
-		kv = append(kv, "id", st.ID.GUID(), "id_known", strconv.FormatBool(st.IDKnown),
+		kv = append(kv, "id", st.ID.GUID(), "id_known", strconv.FormatBool(st.IDKnown), "id_withheld", strconv.FormatBool(st.IDWithheld),
 			"changes", strconv.FormatUint(st.Changes, 10))
 	}
 	if uuid, err := vmgenidOutput("id", "--uuid"); err != nil {

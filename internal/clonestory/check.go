@@ -16,22 +16,22 @@ func (r *Result) Check() []error {
 	var errs []error
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	b := r.Boot
-	if b.QEMUID != b.GUID {
-		fail("source: QEMU reports generation ID %s, started with %s", b.QEMUID.GUID(), b.GUID.GUID())
+	if b.HostID != b.GUID {
+		fail("source: the engine reports generation ID %s, it was given %s", b.HostID.GUID(), b.GUID.GUID())
 	}
-	if b.GuestUUID != b.GUID {
-		fail("source: vmgenid id --uuid in the guest says %s, QEMU's guid is %s", b.GuestUUID.GUID(), b.GUID.GUID())
+	if b.GuestUUID != b.HostID {
+		fail("source: vmgenid id --uuid in the guest says %s, the engine says %s", b.GuestUUID.GUID(), b.HostID.GUID())
 	}
 	if b.SysctlPAddr != b.ACPIPAddr {
 		fail("source: vmgenid sysctl says paddr %#x, the SSDT's VGIA + 0x28 is %#x", b.SysctlPAddr, b.ACPIPAddr)
 	}
 	if b.MemoryID != b.GUID {
-		fail("source: guest memory at paddr %#x holds %s (read by QEMU), want the guid %s", b.SysctlPAddr, b.MemoryID.GUID(), b.GUID.GUID())
+		fail("source: guest memory at paddr %#x holds %s (read by the engine), want the guid %s", b.SysctlPAddr, b.MemoryID.GUID(), b.GUID.GUID())
 	}
 	if b.Epoch == 0 {
 		fail("source: the daemon published epoch 0")
 	}
-	if !b.DaemonKnown || b.DaemonID != b.GUID {
+	if !b.DaemonWithheld && (!b.DaemonKnown || b.DaemonID != b.GUID) {
 		fail("source: the daemon published ID %s (known: %v), want %s", b.DaemonID.GUID(), b.DaemonKnown, b.GUID.GUID())
 	}
 	if !b.Protected {
@@ -45,13 +45,13 @@ func (r *Result) Check() []error {
 			fail("%s: generation ID %s is the same as %s's", who, c.GUID.GUID(), other)
 		}
 		seen[c.GUID] = who
-		if c.QEMUID != c.GUID {
-			fail("%s: QEMU reports generation ID %s, started with %s", who, c.QEMUID.GUID(), c.GUID.GUID())
+		if c.HostID != c.GUID {
+			fail("%s: the engine reports generation ID %s, it gave the clone %s", who, c.HostID.GUID(), c.GUID.GUID())
 		}
 		if c.GuestUUID != c.GUID {
 			fail("%s: vmgenid id --uuid says %s, want its guid %s", who, c.GuestUUID.GUID(), c.GUID.GUID())
 		}
-		if !c.IDKnown || c.PublishedID != c.GUID {
+		if !c.IDWithheld && (!c.IDKnown || c.PublishedID != c.GUID) {
 			fail("%s: the daemon published ID %s (known: %v), want %s", who, c.PublishedID.GUID(), c.IDKnown, c.GUID.GUID())
 		}
 		if c.EpochBefore != b.Epoch {
@@ -90,6 +90,9 @@ func (r *Result) Check() []error {
 	if len(r.Clones) < 2 {
 		fail("%d clones: the comparison needs at least 2", len(r.Clones))
 	}
+	if r.Revert != nil {
+		r.Revert.check(r.Clones, fail)
+	}
 	return errs
 }
 
@@ -108,8 +111,8 @@ func clonesafeShared(clones []Clone) bool {
 }
 
 // Delays formats the measured delays, one line per clone: from the kernel's
-// VM-fork log line (guest clock) and from QEMU's resume (host clock: "cont"
-// sent to the guest's console line read) to the daemon publishing the new
+// VM-fork log line (guest clock) and from the engine's resume (host clock:
+// the resume request sent to the guest's console line read) to the daemon publishing the new
 // epoch and to the guest program seeing it.
 func (r *Result) Delays() []string {
 	var lines []string
@@ -118,7 +121,7 @@ func (r *Result) Delays() []string {
 		if c.ForkLine {
 			fork = fmt.Sprintf("kernel fork line → epoch published %s (program saw it at %s)", ms(c.ForkToPublish), ms(c.ForkToObserve))
 		}
-		lines = append(lines, fmt.Sprintf("clone %s: %s; QEMU resume → epoch published %s (program saw it at %s)",
+		lines = append(lines, fmt.Sprintf("clone %s: %s; resume → epoch published %s (program saw it at %s)",
 			c.Name, fork, ms(c.ResumeToObserve-c.PublishToObserve), ms(c.ResumeToObserve)))
 	}
 	return lines
@@ -142,7 +145,7 @@ func short(v []uint64) string {
 // Story tells the result in words, ending with the verdict of Check.
 func (r *Result) Story(w io.Writer) {
 	b := r.Boot
-	fmt.Fprintf(w, "\nThe source VM (QEMU, Linux %s) booted with generation ID %s.\n", b.Kernel, b.GUID.GUID())
+	fmt.Fprintf(w, "\nThe source VM (%s, Linux %s) booted with generation ID %s.\n", r.Host, b.Kernel, b.GUID.GUID())
 	fmt.Fprintf(w, "  In the guest, vmgenid id --uuid says %s; the ID sits at paddr %#x, where the ACPI tables put it.\n", b.GuestUUID.GUID(), b.SysctlPAddr)
 	fmt.Fprintf(w, "  The vmgenid daemon published entropy epoch %d; a program drew from clonesafe and from a plain\n", b.Epoch)
 	fmt.Fprintf(w, "  math/rand/v2 ChaCha8 seeded at boot, then waited. The VM was saved while running (%d MB, %v)\n",
@@ -168,11 +171,14 @@ func (r *Result) Story(w io.Writer) {
 			fmt.Fprintf(w, "  clonesafe: different in every clone — each reseeded when the epoch moved.\n")
 		}
 	}
-	fmt.Fprintf(w, "\nDelays until the epoch moved (fork line: guest clock; QEMU resume: host clock):\n")
+	if r.Revert != nil {
+		fmt.Fprintf(w, "\n%s", r.Revert.story())
+	}
+	fmt.Fprintf(w, "\nDelays until the epoch moved (fork line: guest clock; resume: host clock):\n")
 	for _, l := range r.Delays() {
 		fmt.Fprintf(w, "  %s\n", l)
 	}
-	fmt.Fprintf(w, "\nWhole cycle: %v (guest ready %v after QEMU started).\n", r.Total.Round(100*time.Millisecond), b.Ready.Round(100*time.Millisecond))
+	fmt.Fprintf(w, "\nWhole cycle: %v (guest ready %v after the engine started it).\n", r.Total.Round(100*time.Millisecond), b.Ready.Round(100*time.Millisecond))
 	if errs := r.Check(); len(errs) > 0 {
 		fmt.Fprintf(w, "\n%d check(s) FAILED:\n", len(errs))
 		for _, e := range errs {

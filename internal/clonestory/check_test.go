@@ -12,21 +12,40 @@ import (
 func goodResult() *Result {
 	src, a, b := genid.ID{1}, genid.ID{2}, genid.ID{3}
 	clone := func(name string, id genid.ID, safe uint64) Clone {
-		return Clone{Name: name, GUID: id, QEMUID: id, GuestUUID: id, PublishedID: id, IDKnown: true,
+		return Clone{Name: name, GUID: id, HostID: id, GuestUUID: id, PublishedID: id, IDKnown: true,
 			EpochBefore: 1, EpochAfter: 2, Settled: 2, ForkLine: true,
 			Clonesafe: []uint64{safe, safe + 1}, Control: []uint64{7, 8},
 			ForkToPublish: 3 * time.Millisecond, ResumeToObserve: 40 * time.Millisecond}
 	}
 	return &Result{
-		Boot: Boot{GUID: src, QEMUID: src, GuestUUID: src, MemoryID: src, DaemonID: src, DaemonKnown: true,
+		Boot: Boot{GUID: src, HostID: src, GuestUUID: src, MemoryID: src, DaemonID: src, DaemonKnown: true,
 			SysctlPAddr: 0xffff028, ACPIPAddr: 0xffff028, Epoch: 1, Protected: true, Kernel: "6.12"},
 		Clones: []Clone{clone("A", a, 100), clone("B", b, 200)},
 	}
 }
 
+// goodRevert is clone A paused and reverted as it should be.
+func goodRevert() *Revert {
+	a, r := genid.ID{2}, genid.ID{4}
+	return &Revert{Clone: "A", IDBeforePause: a, IDAfterPause: a, ID: r, GuestUUID: r, EpochBefore: 2, EpochAfter: 3, Settled: 3}
+}
+
 func TestCheck(t *testing.T) {
 	if errs := goodResult().Check(); len(errs) != 0 {
 		t.Fatalf("a good result fails: %v", errs)
+	}
+	withheld := goodResult()
+	withheld.Boot.DaemonKnown, withheld.Boot.DaemonWithheld, withheld.Boot.DaemonID = false, true, genid.ID{}
+	for i := range withheld.Clones {
+		withheld.Clones[i].IDKnown, withheld.Clones[i].IDWithheld, withheld.Clones[i].PublishedID = false, true, genid.ID{}
+	}
+	if errs := withheld.Check(); len(errs) != 0 {
+		t.Fatalf("a good result whose daemon withholds the ID fails: %v", errs)
+	}
+	withRevert := goodResult()
+	withRevert.Revert = goodRevert()
+	if errs := withRevert.Check(); len(errs) != 0 {
+		t.Fatalf("a good result with a revert fails: %v", errs)
 	}
 	tests := []struct {
 		name   string
@@ -43,10 +62,20 @@ func TestCheck(t *testing.T) {
 		{"control differs", func(r *Result) { r.Clones[1].Control = []uint64{1, 2} }, "not clones"},
 		{"no fork line", func(r *Result) { r.Clones[0].ForkLine = false }, "virtual machine fork"},
 		{"same guid twice", func(r *Result) {
-			r.Clones[1].GUID, r.Clones[1].QEMUID, r.Clones[1].GuestUUID, r.Clones[1].PublishedID = r.Clones[0].GUID, r.Clones[0].GUID, r.Clones[0].GUID, r.Clones[0].GUID
+			r.Clones[1].GUID, r.Clones[1].HostID, r.Clones[1].GuestUUID, r.Clones[1].PublishedID = r.Clones[0].GUID, r.Clones[0].GUID, r.Clones[0].GUID, r.Clones[0].GUID
 		}, "same as clone A"},
 		{"guest note", func(r *Result) { r.Clones[0].Notes = []string{"timing_error: no kmsg"} }, "no kmsg"},
 		{"one clone", func(r *Result) { r.Clones = r.Clones[:1] }, "at least 2"},
+		{"daemon publishes another ID", func(r *Result) { r.Clones[0].PublishedID = genid.ID{9} }, "the daemon published ID"},
+		{"daemon withholds nothing but knows nothing", func(r *Result) { r.Boot.DaemonKnown = false }, "the daemon published ID"},
+		{"pause changes the ID", func(r *Result) { r.Revert = goodRevert(); r.Revert.IDAfterPause = genid.ID{7} }, "suspend and resume changed"},
+		{"pause advances the epoch", func(r *Result) {
+			r.Revert = goodRevert()
+			r.Revert.EpochBefore, r.Revert.EpochAfter, r.Revert.Settled = 3, 4, 4
+		}, "a pause must not advance it"},
+		{"revert does not advance", func(r *Result) { r.Revert = goodRevert(); r.Revert.EpochAfter, r.Revert.Settled = 2, 2 }, "the revert moved the epoch 2 → 2"},
+		{"revert keeps the ID", func(r *Result) { r.Revert = goodRevert(); r.Revert.ID, r.Revert.GuestUUID = genid.ID{2}, genid.ID{2} }, "kept the generation ID"},
+		{"guest misses the revert ID", func(r *Result) { r.Revert = goodRevert(); r.Revert.GuestUUID = genid.ID{2} }, "after the revert vmgenid id --uuid"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,9 +1,11 @@
-// Package clonestory runs the clone scenario shared by the end-to-end test
-// and the demo: boot a QEMU guest with a VM generation ID, let it start the
-// vmgenid daemon, save the running VM to a file, restore it into clones with
-// new generation IDs, and collect what each clone saw: its ID, its entropy
-// epoch, numbers from clonesafe and from a plain generator seeded at boot,
-// and the delays from the VM fork to the epoch advance.
+// Package clonestory runs the clone scenario shared by the end-to-end tests
+// and the demo: boot a guest with a VM generation ID on an engine (QEMU or
+// libvirt: Host), let it start the vmgenid daemon, save the running VM to a
+// file, restore it into clones with new generation IDs, and collect what
+// each clone saw: its ID, its entropy epoch, numbers from clonesafe and from
+// a plain generator seeded at boot, and the delays from the VM fork to the
+// epoch advance. On an engine that can also revert to a snapshot (libvirt),
+// one clone is paused and resumed, then reverted.
 //
 // Run gathers the facts; Check judges them; Story tells them in words.
 package clonestory
@@ -19,12 +21,12 @@ import (
 
 	"github.com/vmgenid/vmgenid/genid"
 	"github.com/vmgenid/vmgenid/host"
-	"github.com/vmgenid/vmgenid/host/qemu"
 	"github.com/vmgenid/vmgenid/internal/guest"
 )
 
 // Options configure Run.
 type Options struct {
+	Host     Host      // the engine; QEMU() when nil
 	Clones   int       // number of clones, 2 to MaxClones; 2 when 0
 	CacheDir string    // kernel cache; guest.CacheDir() when empty
 	WorkDir  string    // scratch space: binaries, initramfs, sockets, the saved VM (required)
@@ -34,40 +36,45 @@ type Options struct {
 
 // Boot is what the source VM showed before it was saved.
 type Boot struct {
-	GUID        genid.ID // the guid QEMU was started with
-	QEMUID      genid.ID // query-vm-generation-id
+	GUID        genid.ID // the ID the engine gave it (QEMU: its guid=; libvirt: its <genid>)
+	HostID      genid.ID // the ID the engine reports once the guest is ready (vmgenid host id)
 	Kernel      string   // guest kernel release
 	GuestUUID   genid.ID // "vmgenid id --uuid" in the guest
 	SysctlPAddr uint64   // hw.acpivmgenid0.paddr from "vmgenid sysctl"
 	ACPIPAddr   uint64   // QEMU's VGIA from the guest's SSDT + 0x28
-	MemoryID    genid.ID // guest memory at SysctlPAddr, read by QEMU (pmemsave)
+	MemoryID    genid.ID // guest memory at SysctlPAddr, read by the engine
 	Epoch       uint64   // the epoch the daemon published
 	DaemonID    genid.ID // the ID the daemon published
-	DaemonKnown bool     // whether the daemon could read the ID
-	Protected   bool     // clonesafe.Protected() in the guest
-	UserSpace   time.Duration
-	Ready       time.Duration // QEMU start to the guest's "ready"
+	DaemonKnown bool     // whether the daemon published the ID
+	// DaemonWithheld says that the daemon knows the ID but keeps it out of
+	// the public state file (its default since the ID is secret): DaemonID
+	// is then not compared.
+	DaemonWithheld bool
+	Protected      bool // clonesafe.Protected() in the guest
+	UserSpace      time.Duration
+	Ready          time.Duration // the engine's start to the guest's "ready"
 }
 
 // Clone is what one clone showed after its restore.
 type Clone struct {
 	Name        string   // "A", "B", ...
-	GUID        genid.ID // the guid its QEMU was started with
-	QEMUID      genid.ID // query-vm-generation-id after the restore
+	GUID        genid.ID // the ID the engine said it gave the clone (QEMU: its guid=; libvirt: what host clone printed)
+	HostID      genid.ID // the ID the engine reports after the guest saw the change
 	Restore     time.Duration
 	EpochBefore uint64 // the epoch the guest had seen before (reported by the guest)
 	EpochAfter  uint64 // the first new epoch it saw
 	Settled     uint64 // the epoch a moment later (a second advance would show here)
 	PublishedID genid.ID
 	IDKnown     bool
+	IDWithheld  bool     // as Boot.DaemonWithheld
 	GuestUUID   genid.ID // "vmgenid id --uuid" after the change
 	Clonesafe   []uint64 // clonesafe.Uint64 draws after the change
 	Control     []uint64 // plain ChaCha8 (seeded at boot) draws after the change
 	ForkLine    bool     // the kernel logged "crng reseeded due to virtual machine fork"
 	// Delays measured in the guest on its monotonic clock.
 	ForkToPublish, ForkToObserve, PublishToObserve time.Duration
-	// ResumeToObserve is measured on the host: from sending "cont" to
-	// reading the guest's "epoch moved" line on the console.
+	// ResumeToObserve is measured on the host: from asking the engine to
+	// resume the clone to reading the guest's "epoch moved" line.
 	ResumeToObserve time.Duration
 	// Problems the guest reported while measuring (missing fields etc.).
 	Notes []string
@@ -75,10 +82,12 @@ type Clone struct {
 
 // Result is everything Run found.
 type Result struct {
+	Host      string // the engine's name
 	Boot      Boot
 	SaveBytes int64
 	SaveTime  time.Duration
 	Clones    []Clone
+	Revert    *Revert // engines with snapshots only
 	Total     time.Duration
 }
 
@@ -91,8 +100,7 @@ const (
 	changeTimeout = 60 * time.Second
 )
 
-// Run runs the scenario. All QEMU processes it starts are gone when it
-// returns. An error means the scenario could not be run to the end (a
+// Run runs the scenario. Every VM it starts is gone when it returns. An error means the scenario could not be run to the end (a
 // failing check is not an error: see Result.Check); errors that mean this
 // machine cannot run a guest at all wrap guest.ErrUnavailable.
 func Run(ctx context.Context, opts Options) (*Result, error) {
@@ -115,34 +123,40 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	say := func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }
 
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // kills every QEMU still running
+	defer cancel() // kills every QEMU process still running
 
 	img, err := guest.Prepare(ctx, guest.PrepareOptions{CacheDir: opts.CacheDir, WorkDir: opts.WorkDir, Progress: progress})
 	if err != nil {
 		return nil, err
 	}
 
-	res := &Result{}
+	h := opts.Host
+	if h == nil {
+		h = QEMU()
+	}
+	res := &Result{Host: h.Name()}
 	b := &res.Boot
-	b.GUID = genid.New()
-	say("boot: starting QEMU (TCG) with generation ID %s...", b.GUID.GUID())
-	vm, err := guest.Boot(ctx, img, b.GUID, opts.WorkDir, "source", opts.Console)
+	say("boot: starting the source VM on %s (TCG)...", h.Name())
+	src, err := h.Boot(ctx, img, opts.WorkDir, opts.Console)
 	if err != nil {
 		return nil, err
 	}
-	defer vm.Process.Kill()
-	if err := readBoot(ctx, vm, b, say); err != nil {
+	defer src.VM.Stop(ctx)
+	defer src.VM.Close()
+	b.GUID = src.GUID
+	say("boot: generation ID %s", b.GUID.GUID())
+	if err := readBoot(ctx, src, b, say); err != nil {
 		return nil, err
 	}
 
 	// Save the running VM.
 	state := filepath.Join(opts.WorkDir, "source.state")
-	say("save: stopping the VM and writing its state to %s...", state)
+	say("save: writing the running VM's state to %s...", state)
 	start := time.Now()
 	lastShown := time.Time{}
-	err = vm.Monitor.Save(ctx, state, func(s host.SaveProgress) {
+	err = src.VM.Save(ctx, state, func(s host.SaveProgress) {
 		if time.Since(lastShown) > 500*time.Millisecond && s.Total > 0 {
-			say("save: %s, %d of %d MiB of RAM sent", s.State, s.Transferred>>20, s.Total>>20)
+			say("save: %s, %d of %d MiB sent", s.State, s.Transferred>>20, s.Total>>20)
 			lastShown = time.Now()
 		}
 	})
@@ -153,8 +167,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if fi, err := os.Stat(state); err == nil {
 		res.SaveBytes = fi.Size()
 	}
+	defer os.Remove(state)
 	say("save: %d MB in %v", res.SaveBytes/1e6, res.SaveTime.Round(10*time.Millisecond))
-	vm.Stop(ctx)
+	src.VM.Stop(ctx) // QEMU keeps a saved VM paused; libvirt has stopped it
 
 	// Restore the clones, each with its own generation ID.
 	consoles := make([]*guest.Console, opts.Clones)
@@ -162,27 +177,18 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		consoles[i] = guest.NewConsole("clone "+name(i), opts.Console)
 	}
 	say("clone: restoring %d clones from the saved state, each with a new generation ID...", opts.Clones)
-	clones, err := qemu.StartClones(ctx, qemu.CloneOptions{
-		Args:   vm.Args,
-		From:   state,
-		Count:  opts.Clones,
-		Dir:    opts.WorkDir,
-		Output: func(i int) io.Writer { return consoles[i] },
-		Progress: func(i int, step string) {
-			say("clone %s: %s", name(i), step)
-		},
+	clones, err := h.Clone(ctx, state, opts.WorkDir, consoles, func(i int, step string) {
+		say("clone %s: %s", name(i), step)
 	})
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
 		for _, c := range clones {
-			c.Stop(ctx)
+			c.VM.Stop(ctx)
+			c.VM.Close()
 		}
 	}()
-	for i, c := range clones {
-		consoles[i].Attach(c.Process)
-	}
 	for i, c := range clones {
 		cr, err := readClone(ctx, c, consoles[i])
 		if err != nil {
@@ -192,6 +198,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.Clones = append(res.Clones, cr)
 		say("clone %s: epoch %d → %d, %v after its resume", cr.Name, cr.EpochBefore, cr.EpochAfter, cr.ResumeToObserve.Round(time.Millisecond))
 	}
+	if vm, ok := clones[0].VM.(snapshotVM); ok {
+		if res.Revert, err = revert(ctx, vm, &res.Clones[0], consoles[0], say); err != nil {
+			return nil, err
+		}
+	}
 	res.Total = time.Since(began)
 	return res, nil
 }
@@ -199,7 +210,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 func name(i int) string { return string(rune('A' + i)) }
 
 // readBoot waits for the source guest's reports up to "ready".
-func readBoot(ctx context.Context, vm *guest.VM, b *Boot, say func(string, ...any)) error {
+func readBoot(ctx context.Context, vm *Booted, b *Boot, say func(string, ...any)) error {
 	ctx, cancel := context.WithTimeout(ctx, bootTimeout)
 	defer cancel()
 	// TCG boots take seconds (more on a busy machine): show that it moves.
@@ -248,6 +259,7 @@ func readBoot(ctx context.Context, vm *guest.VM, b *Boot, say func(string, ...an
 		return err
 	}
 	b.DaemonKnown = r.Fields["id_known"] == "true"
+	b.DaemonWithheld = r.Fields["id_withheld"] == "true"
 	if b.DaemonKnown {
 		if b.DaemonID, err = r.GUID("id"); err != nil {
 			return err
@@ -259,13 +271,13 @@ func readBoot(ctx context.Context, vm *guest.VM, b *Boot, say func(string, ...an
 	b.Ready = r.At.Sub(vm.Started)
 	b.Protected = r.Fields["protected"] == "true"
 	stopTicking()
-	say("boot: guest ready %v after QEMU started; daemon published epoch %d", b.Ready.Round(10*time.Millisecond), b.Epoch)
+	say("boot: guest ready %v after the engine started it; daemon published epoch %d", b.Ready.Round(10*time.Millisecond), b.Epoch)
 
-	if b.QEMUID, err = vm.Monitor.ID(ctx); err != nil {
+	if b.HostID, err = vm.VM.ID(ctx); err != nil {
 		return err
 	}
 	if b.SysctlPAddr != 0 {
-		if err := vm.Monitor.ReadPhys(ctx, b.SysctlPAddr, b.MemoryID[:]); err != nil {
+		if err := vm.VM.ReadPhys(ctx, b.SysctlPAddr, b.MemoryID[:]); err != nil {
 			return err
 		}
 	}
@@ -273,10 +285,10 @@ func readBoot(ctx context.Context, vm *guest.VM, b *Boot, say func(string, ...an
 }
 
 // readClone waits for a clone's reports of its epoch change.
-func readClone(ctx context.Context, c *qemu.Clone, console *guest.Console) (Clone, error) {
+func readClone(ctx context.Context, c Cloned, console *guest.Console) (Clone, error) {
 	ctx, cancel := context.WithTimeout(ctx, changeTimeout)
 	defer cancel()
-	cr := Clone{GUID: c.GUID, QEMUID: c.ID, Restore: c.Restored}
+	cr := Clone{GUID: c.GUID, Restore: c.Restored}
 	moved, err := console.Next(ctx, "epoch")
 	if err != nil {
 		return cr, err
@@ -284,6 +296,9 @@ func readClone(ctx context.Context, c *qemu.Clone, console *guest.Console) (Clon
 	cr.ResumeToObserve = moved.At.Sub(c.Resumed)
 	r, err := console.Next(ctx, "change")
 	if err != nil {
+		return cr, err
+	}
+	if cr.HostID, err = c.VM.ID(ctx); err != nil {
 		return cr, err
 	}
 	get := func(f func() error) {
@@ -298,6 +313,7 @@ func readClone(ctx context.Context, c *qemu.Clone, console *guest.Console) (Clon
 	get(func() (err error) { cr.Control, err = r.Uints("control"); return })
 	get(func() (err error) { cr.GuestUUID, err = r.GUID("uuid"); return })
 	cr.IDKnown = r.Fields["id_known"] == "true"
+	cr.IDWithheld = r.Fields["id_withheld"] == "true"
 	if cr.IDKnown {
 		get(func() (err error) { cr.PublishedID, err = r.GUID("id"); return })
 	}

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vmgenid/vmgenid/host/qemu"
 	"github.com/vmgenid/vmgenid/internal/guest/report"
 )
 
@@ -46,11 +45,11 @@ func NewConsole(name string, log io.Writer) *Console {
 	return &Console{name: name, log: log, consumed: map[string]int{}, changed: make(chan struct{})}
 }
 
-// Attach ties the console to the QEMU process writing it, so that Next stops
-// waiting when the process exits.
-func (c *Console) Attach(p *qemu.Process) {
+// Attach ties the console to the VM writing it: exited is closed when the VM
+// stops (a QEMU process's Done), so that Next stops waiting then.
+func (c *Console) Attach(exited <-chan struct{}) {
 	c.mu.Lock()
-	c.exited = p.Done()
+	c.exited = exited
 	c.mu.Unlock()
 }
 
@@ -106,7 +105,7 @@ func (c *Console) line(s string, at time.Time) {
 
 // Next returns the next report of the given event that Next has not returned
 // yet, waiting for it until ctx ends. It fails at once when the guest reports
-// "fatal" or QEMU exits, with the last console lines in the error.
+// "fatal" or the VM stops, with the last console lines in the error.
 func (c *Console) Next(ctx context.Context, event string) (Report, error) {
 	for {
 		c.mu.Lock()
@@ -141,7 +140,7 @@ func (c *Console) Next(ctx context.Context, event string) (Report, error) {
 				}
 			}
 			c.mu.Unlock()
-			return Report{}, fmt.Errorf("%s: QEMU exited while waiting for %q; last console lines:\n%s", c.name, event, c.Tail())
+			return Report{}, fmt.Errorf("%s: the VM stopped while waiting for %q; last console lines:\n%s", c.name, event, c.Tail())
 		case <-ctx.Done():
 			return Report{}, fmt.Errorf("%s: waiting for %q: %w; last console lines:\n%s", c.name, event, ctx.Err(), c.Tail())
 		}

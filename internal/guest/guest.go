@@ -192,7 +192,7 @@ func Boot(ctx context.Context, img *Image, guid genid.ID, dir, name string, log 
 	if err != nil {
 		return nil, err
 	}
-	console.Attach(p)
+	console.Attach(p.Done())
 	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	m, err := qemu.Dial(dctx, sock)
