@@ -1,9 +1,6 @@
 package vmgenid
 
-import (
-	"syscall"
-	"testing"
-)
+import "testing"
 
 // epochSink keeps the compiler from dropping the loads.
 var epochSink uint64
@@ -35,17 +32,6 @@ func BenchmarkPublishedEpoch(b *testing.B) {
 	var s uint64
 	for b.Loop() {
 		s += p.Epoch()
-	}
-	epochSink = s
-}
-
-// BenchmarkEpochSyscall measures one getpid system call, the cheapest
-// system call there is, standing in for the sysctl query NetBSD programs
-// make to read kern.entropy.epoch.
-func BenchmarkEpochSyscall(b *testing.B) {
-	var s uint64
-	for b.Loop() {
-		s += uint64(syscall.Getpid())
 	}
 	epochSink = s
 }
