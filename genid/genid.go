@@ -97,3 +97,44 @@ func guidOrder(b [Size]byte) [Size]byte {
 	b[6], b[7] = b[7], b[6]
 	return b
 }
+
+// StableReads bounds ReadStable: the host rewrites the ID once per clone or
+// restore, so reads that disagree this many times in a row mean the value is
+// not an ID at all (or the host rewrites it without pause).
+const StableReads = 8
+
+// TornError says an ID kept changing while it was read: no two consecutive
+// of Tries reads agreed.
+type TornError struct {
+	// From says where the ID was read ("sysctl hw.acpivmgenid0.id",
+	// "physical memory at 0xfffff028").
+	From  string
+	Tries int
+}
+
+// Error says where the ID kept changing.
+func (e *TornError) Error() string {
+	return fmt.Sprintf("%s: the ID changed between every pair of %d consecutive reads; try again", e.From, e.Tries)
+}
+
+// ReadStable calls read until two consecutive calls return the same ID, so
+// that an ID the host rewrites while it is read is never returned half old,
+// half new. It gives up with a *TornError naming from after StableReads
+// reads, and returns read's first error.
+func ReadStable(from string, read func() (ID, error)) (ID, error) {
+	prev, err := read()
+	if err != nil {
+		return ID{}, err
+	}
+	for range StableReads - 1 {
+		id, err := read()
+		if err != nil {
+			return ID{}, err
+		}
+		if id == prev {
+			return id, nil
+		}
+		prev = id
+	}
+	return ID{}, &TornError{From: from, Tries: StableReads}
+}

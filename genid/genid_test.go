@@ -3,6 +3,7 @@ package genid
 import (
 	"encoding"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -82,5 +83,48 @@ func TestNew(t *testing.T) {
 		if g[14] != '4' || !strings.ContainsRune("89ab", rune(g[19])) {
 			t.Errorf("New() = %s: want version 4 and variant 10", g)
 		}
+	}
+}
+
+func TestReadStable(t *testing.T) {
+	want := ID{0: 0x10, 15: 0x1f}
+	tests := []struct {
+		flips     int // reads that return a torn value before it settles
+		wantReads int
+		torn      bool
+	}{
+		{0, 2, false},
+		{1, 3, false},
+		{StableReads - 2, StableReads, false},
+		{StableReads - 1, StableReads, true},
+		{100, StableReads, true},
+	}
+	for _, tt := range tests {
+		reads := 0
+		id, err := ReadStable("test memory", func() (ID, error) {
+			reads++
+			v := want
+			if reads <= tt.flips {
+				v[0] ^= byte(reads) // a torn value: its first half new
+			}
+			return v, nil
+		})
+		var te *TornError
+		if tt.torn != errors.As(err, &te) {
+			t.Errorf("flips=%d: err = %v, want torn=%v", tt.flips, err, tt.torn)
+		}
+		if tt.torn && (te.From != "test memory" || te.Tries != StableReads || !strings.Contains(err.Error(), "test memory")) {
+			t.Errorf("flips=%d: %+v (%v); want it to name the source and the tries", tt.flips, te, err)
+		}
+		if !tt.torn && id != want {
+			t.Errorf("flips=%d: got %v, want %v", tt.flips, id, want)
+		}
+		if reads != tt.wantReads {
+			t.Errorf("flips=%d: %d reads, want %d", tt.flips, reads, tt.wantReads)
+		}
+	}
+	boom := errors.New("boom")
+	if _, err := ReadStable("x", func() (ID, error) { return ID{}, boom }); !errors.Is(err, boom) {
+		t.Errorf("failing reader: err = %v", err)
 	}
 }

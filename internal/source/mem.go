@@ -52,10 +52,12 @@ func (m *memory) readID(d Device) (genid.ID, string, error) {
 	if err != nil {
 		return id, "", err
 	}
-	if err := physmem.ReadStable(mem, d.PAddr, id[:]); err != nil {
-		return id, mem.Method(), err
-	}
-	return id, mem.Method(), nil
+	id, err = genid.ReadStable(fmt.Sprintf("%s at %#x", mem.Method(), d.PAddr), func() (genid.ID, error) {
+		var v genid.ID
+		err := mem.ReadPhys(d.PAddr, v[:])
+		return v, err
+	})
+	return id, mem.Method(), err
 }
 
 // Close closes the file if it was opened.

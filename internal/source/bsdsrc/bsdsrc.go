@@ -27,35 +27,17 @@ import (
 // kernel's node list cannot be read; real machines have one device.
 const maxDevices = 64
 
-// stableTries bounds the reads ReadID makes until two agree: the host may
-// rewrite the ID while the kernel copies it out.
-const stableTries = 8
-
-// TornError says the ID kept changing while it was read.
-type TornError struct {
-	Name  string // the sysctl node
-	Tries int
-}
-
-func (e *TornError) Error() string {
-	return fmt.Sprintf("sysctl %s: the ID changed during each of %d reads; try again", e.Name, e.Tries)
-}
-
-// readIDStable reads a 16-byte ID node until two successive reads agree.
+// readIDStable reads a 16-byte ID node until two successive reads agree
+// (genid.ReadStable): the host may rewrite the ID while the kernel copies
+// it out.
 func readIDStable(r sysctl.Reader, name string) (genid.ID, error) {
-	var prev genid.ID
-	for i := range stableTries {
+	return genid.ReadStable("sysctl "+name, func() (genid.ID, error) {
 		b, err := sysctl.Fixed(r, name, genid.Size)
 		if err != nil {
 			return genid.ID{}, err
 		}
-		id := genid.ID(b)
-		if i > 0 && id == prev {
-			return id, nil
-		}
-		prev = id
-	}
-	return genid.ID{}, &TornError{Name: name, Tries: stableTries}
+		return genid.ID(b), nil
+	})
 }
 
 // unitNames returns the units below parent whose names are prefix followed

@@ -257,8 +257,8 @@ func TestNetBSDReadIDTorn(t *testing.T) {
 	d := source.Device{Name: "acpivmgenid0", Path: "hw.acpivmgenid0"}
 	f := &flapping{Reader: netbsdGuest(), node: "hw.acpivmgenid0.id"}
 	_, _, err := NewNetBSD(f).ReadID(d)
-	var te *TornError
-	if !errors.As(err, &te) || te.Tries != stableTries {
+	var te *genid.TornError
+	if !errors.As(err, &te) || te.Tries != genid.StableReads || te.From != "sysctl hw.acpivmgenid0.id" {
 		t.Fatalf("ReadID of an ever-changing ID: err = %v; want TornError", err)
 	}
 	f = &flapping{Reader: netbsdGuest(), node: "hw.acpivmgenid0.id", settleAfter: 3}
