@@ -16,18 +16,7 @@ import (
 //
 //	go test -run '^$' -bench Check -count 6 .
 func BenchmarkCheck(b *testing.B) {
-	b.Run("Epoch", func(b *testing.B) {
-		path, _ := useTempPaths(b)
-		publish(b, newWriter(b, path), 1)
-		if Epoch() != 1 {
-			b.Fatal("state file not mapped")
-		}
-		var s uint64
-		for b.Loop() {
-			s += Epoch()
-		}
-		epochSink = s
-	})
+	b.Run("Epoch", benchEpoch)
 	b.Run("getpid", func(b *testing.B) {
 		var s uint64
 		for b.Loop() {
