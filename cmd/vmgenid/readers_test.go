@@ -120,25 +120,9 @@ func checkCReader(t *testing.T, bin, path string, want readerExpect) {
 func TestCReader(t *testing.T) {
 	bin := buildCReader(t)
 	f := newDaemonFixture(t)
-	f.opts.publicID = true
-	r := startDaemon(t, f)
-	rec := r.waitEpoch(t, f, 1)
-	checkCReader(t, bin, f.opts.statePath, expectOf(rec))
-	id := f.setID(t, 9)
-	rec = r.waitEpoch(t, f, 2)
-	if rec.ID != id || !rec.IDKnown() {
-		t.Fatalf("published %+v, want the ID %s", rec, id)
-	}
-	checkCReader(t, bin, f.opts.statePath, expectOf(rec))
-	r.stop()
-
-	// The same daemon without --public-id (a restart: it continues the
-	// epoch) withholds the ID: flags say so, the ID reads as zeros.
-	f.opts.publicID = false
-	r = startDaemon(t, f)
-	rec = r.waitWithheld(t, f)
-	checkCReader(t, bin, f.opts.statePath, expectOf(rec))
-	r.stop()
+	rec := acrossChange(t, f, func(rec state.Record) {
+		checkCReader(t, bin, f.opts.statePath, expectOf(rec))
+	})
 
 	page, err := os.ReadFile(f.opts.statePath)
 	if err != nil {
@@ -199,6 +183,29 @@ func TestCReader(t *testing.T) {
 	}
 }
 
+// acrossChange runs the daemon of f with --public-id, calls check with the
+// first record and with the record after an ID change, then restarts it
+// without --public-id and calls check with the record that withholds the
+// ID (the daemon continues the epoch). It returns that last record; the
+// daemon runs on until the test ends.
+func acrossChange(t *testing.T, f *daemonFixture, check func(state.Record)) state.Record {
+	t.Helper()
+	f.opts.publicID = true
+	r := startDaemon(t, f)
+	check(r.waitEpoch(t, f, 1))
+	id := f.setID(t, 9)
+	rec := r.waitEpoch(t, f, 2)
+	if rec.ID != id || !rec.IDKnown() {
+		t.Fatalf("published %+v, want the ID %s", rec, id)
+	}
+	check(rec)
+	r.stop()
+	f.opts.publicID = false
+	rec = startDaemon(t, f).waitWithheld(t, f)
+	check(rec)
+	return rec
+}
+
 // waitWithheld waits for the restarted daemon's first publication: until
 // then the file still holds the last daemon's record, ID included.
 func (r *runningDaemon) waitWithheld(t *testing.T, f *daemonFixture) state.Record {
@@ -242,18 +249,7 @@ func runPythonReader(t *testing.T, py, path string, want readerExpect) {
 func TestPythonReader(t *testing.T) {
 	py := needTool(t, "python3", "python3")
 	f := newDaemonFixture(t)
-	f.opts.publicID = true
-	r := startDaemon(t, f)
-	runPythonReader(t, py, f.opts.statePath, expectOf(r.waitEpoch(t, f, 1)))
-	id := f.setID(t, 9)
-	rec := r.waitEpoch(t, f, 2)
-	if rec.ID != id {
-		t.Fatalf("published %+v, want the ID %s", rec, id)
-	}
-	runPythonReader(t, py, f.opts.statePath, expectOf(rec))
-	r.stop()
-	f.opts.publicID = false
-	r = startDaemon(t, f)
-	rec = r.waitWithheld(t, f)
-	runPythonReader(t, py, f.opts.statePath, expectOf(rec))
+	acrossChange(t, f, func(rec state.Record) {
+		runPythonReader(t, py, f.opts.statePath, expectOf(rec))
+	})
 }
