@@ -7,7 +7,6 @@ package acpiinspect
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/vmgenid/vmgenid/acpi"
@@ -15,30 +14,17 @@ import (
 )
 
 // Load reads the ACPI tables in dir (laid out like /sys/firmware/acpi/tables)
-// and builds the namespace of their definition blocks, DSDT first, then
-// the SSDTs in numeric order. Problems that still leave a namespace (a bad
-// checksum, a malformed table, an object that failed to load) come back as
-// warnings; err is set only when there is no namespace.
+// and builds the namespace of their definition blocks (acpi.LoadDir: DSDT
+// first, then the SSDTs in numeric order). Problems that still leave a
+// namespace (a bad checksum, a malformed table, an object that failed to
+// load, the loader's own warnings) come back as warnings; err is set only
+// when there is no namespace.
 func Load(dir string, opts aml.Options) (ns *aml.Namespace, warnings []error, err error) {
-	tables, warnings, rerr := acpi.ReadDir(dir)
-	if rerr != nil {
-		if tables == nil {
-			return nil, warnings, rerr
-		}
-		warnings = append(warnings, rerr)
+	loaded, err := acpi.LoadDir(dir, opts)
+	if err != nil {
+		return nil, nil, err
 	}
-	blocks := acpi.AMLBlocks(tables)
-	if len(blocks) == 0 {
-		return nil, warnings, fmt.Errorf("no DSDT or SSDT in %s", dir)
-	}
-	ns, lerr := aml.Load(blocks, opts)
-	if ns == nil {
-		return nil, warnings, lerr
-	}
-	if lerr != nil {
-		warnings = append(warnings, lerr)
-	}
-	return ns, append(warnings, ns.Warnings()...), nil
+	return loaded.Namespace, append(loaded.Warnings, loaded.Namespace.Warnings()...), nil
 }
 
 // Object is one named object of the namespace.
