@@ -123,6 +123,15 @@ func (p *parser) loadTermList(end int, scope *Node, top bool) (err error) {
 			}
 			p.runModuleLevel(t, scope)
 		default:
+			if op == opName {
+				handled, err := p.loadConstName(scope)
+				if err != nil {
+					p.in.ns.warn(err) // this object's only, as below
+				}
+				if handled {
+					continue
+				}
+			}
 			t, err := p.term()
 			if err != nil {
 				return err
@@ -257,7 +266,7 @@ type duplicateError struct {
 }
 
 func (e *duplicateError) Error() string {
-	return fmt.Sprintf("%s already exists (a %s from %s)", e.path, e.existing.kind, e.existing.table)
+	return fmt.Sprintf("%s already exists (a %s from %s)", e.path, e.existing.kind, e.existing.Table())
 }
 
 func (ns *Namespace) warn(err error) {
@@ -297,7 +306,7 @@ func (ns *Namespace) create(scope *Node, np namePath, kind Kind, blk *blockInfo,
 	if ns.nodes >= maxNodes {
 		return nil, fmt.Errorf("%w: more than %d namespace nodes", ErrTooLarge, maxNodes)
 	}
-	n := &Node{name: last, kind: kind, table: blk.table, offset: blk.base + off, temp: temp}
+	n := &Node{name: last, kind: kind, blk: blk, offset: int32(blk.base + off), temp: temp}
 	parent.addChild(n)
 	ns.nodes++
 	return n, nil
@@ -377,14 +386,22 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		}
 		ri := &regionInfo{blk: t.blk, scope: scope, space: 0xFF}
 		if t.op == opOpRegion {
-			// Evaluated on first use, long after this term is gone.
-			ri.space, ri.offTerm, ri.lenTerm = byte(t.imm[0]), clone(t.args[0]), clone(t.args[1])
+			ri.space = byte(t.imm[0])
+			if off, length := t.args[0], t.args[1]; off.op == opInteger && length.op == opInteger {
+				// Most regions are at constant addresses: nothing to
+				// evaluate later.
+				ri.base, ri.length, ri.resolved = off.val, length.val, true
+			} else {
+				// Evaluated on first use, long after this term is gone.
+				ri.offTerm, ri.lenTerm = clone(off), clone(length)
+			}
 		}
 		n.region = ri
-		if temp && t.op == opOpRegion {
+		if temp && t.op == opOpRegion && !ri.resolved {
 			return in.errAt(t, in.resolveRegion(n, f))
 		}
 	case opField, opIndexField, opBankField:
+		list := &fieldList{kind: t.op, blk: t.blk, scope: scope, region: t.name}
 		for _, u := range t.fields {
 			n, err := ns.create(scope, namePath{segs: []string{u.name}}, KindField, t.blk, u.off, temp)
 			if err != nil {
@@ -398,8 +415,7 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 			if temp {
 				f.temps = append(f.temps, n)
 			}
-			n.field = &fieldInfo{kind: t.op, blk: t.blk, scope: scope, region: t.name,
-				bitOffset: u.bitOffset, bitWidth: u.bitWidth, access: u.access}
+			n.field = &fieldInfo{fieldList: list, bitOffset: u.bitOffset, bitWidth: u.bitWidth, access: u.access}
 		}
 	case opCreateDWord, opCreateWord, opCreateByte, opCreateBit, opCreateQWord, opCreateField:
 		bf := &bufferField{blk: t.blk, scope: scope, op: t.op, srcTerm: clone(t.args[0]), idxTerm: clone(t.args[1])}

@@ -7,7 +7,7 @@ import (
 )
 
 // Kind is the type of a namespace node.
-type Kind int
+type Kind uint8
 
 // Node kinds.
 const (
@@ -35,7 +35,7 @@ var kindNames = [...]string{
 
 // String returns the ASL keyword for the kind.
 func (k Kind) String() string {
-	if k >= 0 && int(k) < len(kindNames) {
+	if int(k) < len(kindNames) {
 		return kindNames[k]
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
@@ -56,10 +56,10 @@ type Node struct {
 	parent   *Node
 	children []*Node
 	byName   map[string]*Node
+	blk      *blockInfo // the table that defined it; nil for predefined objects
+	offset   int32      // offset of its definition in that table
 	kind     Kind
-	table    string // table that defined it
-	offset   int    // offset of its definition in that table
-	temp     bool   // created by a running method; removed when it returns
+	temp     bool // created by a running method; removed when it returns
 
 	value  Object       // KindName
 	method *methodInfo  // KindMethod
@@ -91,13 +91,18 @@ type regionInfo struct {
 }
 
 type fieldInfo struct {
-	kind      uint16 // opField, opIndexField or opBankField
-	blk       *blockInfo
-	scope     *Node
-	region    namePath
-	bitOffset uint64
-	bitWidth  uint64
-	access    byte // AccessType: 0 Any, 1 Byte, 2 Word, 3 DWord, 4 QWord, 5 Buffer
+	*fieldList // shared by the units of one Field
+	bitOffset  uint64
+	bitWidth   uint64
+	access     byte // AccessType: 0 Any, 1 Byte, 2 Word, 3 DWord, 4 QWord, 5 Buffer
+}
+
+// fieldList is what the units of one Field, IndexField or BankField share.
+type fieldList struct {
+	kind   uint16 // opField, opIndexField or opBankField
+	blk    *blockInfo
+	scope  *Node
+	region namePath
 }
 
 type bufferField struct {
@@ -127,10 +132,15 @@ func (n *Node) Kind() Kind { return n.kind }
 
 // Table returns the name of the table whose AML defined the node; empty for
 // predefined scopes.
-func (n *Node) Table() string { return n.table }
+func (n *Node) Table() string {
+	if n.blk == nil {
+		return ""
+	}
+	return n.blk.table
+}
 
 // Offset returns the offset of the node's definition in its table.
-func (n *Node) Offset() int { return n.offset }
+func (n *Node) Offset() int { return int(n.offset) }
 
 // Parent returns the enclosing node; nil for the root.
 func (n *Node) Parent() *Node { return n.parent }

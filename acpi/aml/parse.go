@@ -284,9 +284,10 @@ func (a *termArena) alloc() *term {
 		a.chunks = append(a.chunks, make([]term, size))
 	}
 	t := &a.chunks[a.c][a.i]
-	// Keep the memory of the operand and field lists; drop the rest.
-	args, fields := t.args[:0], t.fields[:0]
-	*t = term{args: args, fields: fields}
+	// Keep the memory of the operand, element and field lists; drop
+	// the rest.
+	args, body, fields := t.args[:0], t.body[:0], t.fields[:0]
+	*t = term{args: args, body: body, fields: fields}
 	if a.i++; a.i == len(a.chunks[a.c]) {
 		a.c, a.i = a.c+1, 0
 	}
@@ -544,39 +545,12 @@ func (p *parser) term() (*term, error) {
 	t := p.newTerm(op, start)
 	var err error
 	switch op {
-	case opZero:
-		t.op, t.val = opInteger, 0
-	case opOne:
-		t.op, t.val = opInteger, 1
-	case opOnes:
-		t.op, t.val = opInteger, p.in.ns.intMask
-	case opBytePrefix, opWordPrefix, opDWordPrefix, opQWordPrefix:
-		size := 1
-		switch op {
-		case opWordPrefix:
-			size = 2
-		case opDWordPrefix:
-			size = 4
-		case opQWordPrefix:
-			size = 8
-		}
-		if err := p.need(size, op, "integer constant"); err != nil {
-			return nil, err
-		}
-		var buf [8]byte
-		copy(buf[:], p.aml[p.pos:p.pos+size])
-		p.pos += size
-		t.op, t.val = opInteger, binary.LittleEndian.Uint64(buf[:])&p.in.ns.intMask
+	case opZero, opOne, opOnes, opBytePrefix, opWordPrefix, opDWordPrefix, opQWordPrefix:
+		t.op = opInteger
+		t.val, err = p.integer(op)
 	case opStringPrefix:
-		i := p.pos
-		for i < p.end && p.aml[i] != 0 {
-			i++
-		}
-		if i >= p.end {
-			return nil, p.truncated(start, op, "String (no NUL terminator)")
-		}
-		t.op, t.str = opString, string(p.aml[p.pos:i])
-		p.pos = i + 1
+		t.op = opString
+		t.str, err = p.str(start)
 	case opScope, opDevice, opThermalZone, opProcessor, opPowerRes:
 		err = p.scopeLike(t)
 	case opBuffer:
@@ -620,6 +594,49 @@ func (p *parser) term() (*term, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// integer decodes the value of an integer constant whose opcode (Zero,
+// One, Ones or a prefix) has been read.
+func (p *parser) integer(op uint16) (uint64, error) {
+	size := 0
+	switch op {
+	case opZero:
+		return 0, nil
+	case opOne:
+		return 1, nil
+	case opOnes:
+		return p.in.ns.intMask, nil
+	case opBytePrefix:
+		size = 1
+	case opWordPrefix:
+		size = 2
+	case opDWordPrefix:
+		size = 4
+	case opQWordPrefix:
+		size = 8
+	}
+	if err := p.need(size, op, "integer constant"); err != nil {
+		return 0, err
+	}
+	var buf [8]byte
+	copy(buf[:], p.aml[p.pos:p.pos+size])
+	p.pos += size
+	return binary.LittleEndian.Uint64(buf[:]) & p.in.ns.intMask, nil
+}
+
+// str decodes a String constant whose prefix (at start) has been read.
+func (p *parser) str(start int) (string, error) {
+	i := p.pos
+	for i < p.end && p.aml[i] != 0 {
+		i++
+	}
+	if i >= p.end {
+		return "", p.truncated(start, opStringPrefix, "String (no NUL terminator)")
+	}
+	s := string(p.aml[p.pos:i])
+	p.pos = i + 1
+	return s, nil
 }
 
 // operands decodes operands per an opSpec argument string.
