@@ -494,6 +494,8 @@ func TestEvalACPICA(t *testing.T) {
 		{"A703", aml.String("wxyQ")},
 		{"A704", aml.Buffer{'A', 0}},
 		{"A705", aml.Buffer{7}},
+		// Return (N000 ()), N000 returning nothing, returns nothing.
+		{"R001", nil},
 	}
 	for _, tt := range tests {
 		got, err := ns.Evaluate(ns.Lookup(`\` + tt.method))

@@ -51,7 +51,16 @@ func (in *interp) exec(t *term, f *frame) (flow, error) {
 			}
 		}
 	case opReturn:
-		v, err := in.eval(t.args[0], f)
+		var v Object
+		var err error
+		if a := t.args[0]; a.op == opCall {
+			// Return (M ()) of a method that returns nothing returns
+			// nothing, as in ACPICA; no value is needed here.
+			v, err = in.evalCall(a, f)
+			err = in.errAt(a, err)
+		} else {
+			v, err = in.eval(a, f)
+		}
 		if err != nil {
 			return flowNext, in.errAt(t, err)
 		}

@@ -60,6 +60,10 @@ DefinitionBlock ("", "DSDT", 2, "VMGTST", "EVALACPI", 1)
         Return (PW00)
     }
     Method (Z002, 0, NotSerialized) { Return (PB00) }
+    // Return of a call to a method that returns nothing returns nothing;
+    // using that nothing as a value is an error (AE_AML_NO_RETURN_VALUE).
+    Method (N000, 0, NotSerialized) { }
+    Method (R001, 0, NotSerialized) { Return (N000 ()) }
     Method (A705, 0, NotSerialized)
     {
         Local0 = 0x20
