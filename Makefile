@@ -4,7 +4,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test deps check cross unit fuzz bench build install deb manlint deb-test
+.PHONY: demo test deps check cross unit fuzz bench bench-latency build install deb manlint deb-test
 
 # The main job: a real QEMU guest with a VM generation ID device, snapshotted
 # and restored into two clones.
@@ -34,6 +34,11 @@ unit:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./ ./clonesafe/
+
+# The daemon's reaction time, from a kernel fork line (or an ID change) to
+# the published epoch: p50, p99 and max over 200 changes per path.
+bench-latency:
+	$(GO) test -run '^$$' -bench DaemonLatency -benchtime 200x ./cmd/vmgenid/
 
 # Runs every fuzz target for FUZZTIME each (default 2m), one after another.
 FUZZTIME ?= 2m

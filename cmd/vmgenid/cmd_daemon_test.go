@@ -47,7 +47,7 @@ type daemonFixture struct {
 	opts     daemonOptions
 }
 
-func newDaemonFixture(t *testing.T) *daemonFixture {
+func newDaemonFixture(t testing.TB) *daemonFixture {
 	dir := t.TempDir()
 	f := &daemonFixture{dir: dir, mem: filepath.Join(dir, "mem"), stderr: &lockedBuffer{}}
 	m, err := os.Create(f.mem)
@@ -72,7 +72,7 @@ func newDaemonFixture(t *testing.T) *daemonFixture {
 	return f
 }
 
-func (f *daemonFixture) setID(t *testing.T, n byte) genid.ID {
+func (f *daemonFixture) setID(t testing.TB, n byte) genid.ID {
 	t.Helper()
 	var id genid.ID
 	for i := range id {
