@@ -104,9 +104,9 @@ func Dial(ctx context.Context, uri string) (*Conn, error) {
 	if uri == "" {
 		uri = DefaultURI
 	}
-	u, err := url.Parse(uri)
-	if err != nil || u.Scheme == "" {
-		return nil, fmt.Errorf("libvirt URI %q: want a connection URI such as %s", uri, DefaultURI)
+	u, err := parseURI(uri)
+	if err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -139,6 +139,14 @@ func Dial(ctx context.Context, uri string) (*Conn, error) {
 		return nil, &UnreachableError{URI: uri, Socket: socketOf(u), Err: r.err}
 	}
 	return &Conn{uri: uri, l: r.l}, nil
+}
+
+func parseURI(uri string) (*url.URL, error) {
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme == "" {
+		return nil, fmt.Errorf("libvirt URI %q: want a connection URI such as %s", uri, DefaultURI)
+	}
+	return u, nil
 }
 
 // socketOf returns the Unix socket go-libvirt dials for u, or "" when it
