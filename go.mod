@@ -1,5 +1,11 @@
 module github.com/vmgenid/vmgenid
 
+// The oldest Go this module builds with: its requirements golang.org/x/sys
+// v0.50.0, x/net v0.62.0, x/crypto v0.58.0, prometheus client_golang
+// v1.25.0 and common v0.74.0, pandatix/go-abnf v0.5.5 and x/term v0.47.0
+// declare go 1.26.0, and the go command refuses a main module older than
+// one of its requirements.
+// The code alone needs go 1.25 (sync.WaitGroup.Go).
 go 1.26.0
 
 require (
