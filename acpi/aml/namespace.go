@@ -55,9 +55,9 @@ type Node struct {
 	name     string // 4-character NameSeg; `\` for the root
 	parent   *Node
 	children []*Node
-	byName   map[string]*Node
-	blk      *blockInfo // the table that defined it; nil for predefined objects
-	offset   int32      // offset of its definition in that table
+	byName   map[uint32]*Node // index of children by NameSeg (segKey), for scopes with many
+	blk      *blockInfo       // the table that defined it; nil for predefined objects
+	offset   int32            // offset of its definition in that table
 	kind     Kind
 	temp     bool // created by a running method; removed when it returns
 
@@ -194,7 +194,11 @@ func (n *Node) String() string { return n.Path() + " (" + n.kind.String() + ")" 
 
 func (n *Node) child(seg string) *Node {
 	if n.byName != nil {
-		return n.byName[seg]
+		k, ok := segKey(seg)
+		if !ok {
+			return nil
+		}
+		return n.byName[k]
 	}
 	for _, c := range n.children {
 		if c.name == seg {
@@ -208,13 +212,30 @@ func (n *Node) addChild(c *Node) {
 	c.parent = n
 	n.children = append(n.children, c)
 	if n.byName == nil && len(n.children) > 16 {
-		n.byName = make(map[string]*Node, 2*len(n.children))
+		n.byName = make(map[uint32]*Node, 2*len(n.children))
 		for _, k := range n.children {
-			n.byName[k.name] = k
+			n.index(k)
 		}
 	} else if n.byName != nil {
-		n.byName[c.name] = c
+		n.index(c)
 	}
+}
+
+// index adds c to the children's index.
+func (n *Node) index(c *Node) {
+	if k, ok := segKey(c.name); ok {
+		n.byName[k] = c
+	}
+}
+
+// segKey packs a 4-character NameSeg into the key of Node.byName: an
+// index of a scope with many children is then about half the size it is
+// with string keys.
+func segKey(seg string) (uint32, bool) {
+	if len(seg) != 4 {
+		return 0, false
+	}
+	return uint32(seg[0]) | uint32(seg[1])<<8 | uint32(seg[2])<<16 | uint32(seg[3])<<24, true
 }
 
 func (n *Node) removeChild(c *Node) {
@@ -224,8 +245,8 @@ func (n *Node) removeChild(c *Node) {
 			break
 		}
 	}
-	if n.byName != nil {
-		delete(n.byName, c.name)
+	if k, ok := segKey(c.name); ok && n.byName != nil {
+		delete(n.byName, k)
 	}
 	c.parent = nil
 }
