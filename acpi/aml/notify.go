@@ -31,7 +31,7 @@ func (ns *Namespace) Notifiers(dev *Node) ([]Notifier, error) {
 	}
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
-	w := notifyWalk{ns: ns, dev: dev, memo: map[*Node]bool{}}
+	w := notifyWalk{ns: ns, in: ns.newInterp(), dev: dev, memo: map[*Node]bool{}}
 	var (
 		out  []Notifier
 		errs []error
@@ -59,9 +59,11 @@ func (ns *Namespace) Notifiers(dev *Node) ([]Notifier, error) {
 }
 
 // notifyWalk decodes method bodies looking for Notify(dev, …); memo keeps
-// each method's answer so that every body is decoded once.
+// each method's answer so that every body is decoded once. One
+// interpreter's term arena serves every body, taken back after each.
 type notifyWalk struct {
 	ns   *Namespace
+	in   *interp
 	dev  *Node
 	memo map[*Node]bool
 }
@@ -77,8 +79,14 @@ func (w *notifyWalk) notifies(m *Node, depth int) (found bool, err error) {
 			found, err = false, fmt.Errorf("aml: decoding %s: %w: panic: %v", m.Path(), errInternal, r)
 		}
 	}()
+	// Each body has the step and allocation budget of one evaluation;
+	// the caller's body, already decoded, is left as it was.
+	in := w.in
+	mark, steps, alloc := in.terms.mark(), in.steps, in.alloc
+	in.steps, in.alloc = 0, 0
+	defer func() { in.terms.release(mark); in.steps, in.alloc = steps, alloc }()
 	mi := m.method
-	p := newParser(w.ns.newInterp(), mi.blk, mi.start, mi.end, m)
+	p := newParser(in, mi.blk, mi.start, mi.end, m)
 	body, err := p.termList(mi.end)
 	if err != nil {
 		return false, err
