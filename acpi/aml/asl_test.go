@@ -514,8 +514,11 @@ func TestEvalACPICA(t *testing.T) {
 // Z002 0); without it, the write is unsupported and nothing is invented.
 func TestZeroRegions(t *testing.T) {
 	ns := loadAML(t, aml.Options{ZeroRegions: true}, "eval-acpica")
-	for path, want := range map[string]aml.Object{`\Z001`: aml.Integer(0x5A00), `\Z002`: aml.Integer(0)} {
-		if got, err := ns.Evaluate(ns.Lookup(path)); err != nil || got != want {
+	for path, want := range map[string]aml.Object{
+		`\Z001`: aml.Integer(0x5A00), `\Z002`: aml.Integer(0),
+		`\I001`: pkg(aml.Integer(0x1F), aml.Integer(0), aml.Integer(0x1F)), // through index and data
+	} {
+		if got, err := ns.Evaluate(ns.Lookup(path)); err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("%s = %v, %v; want %v", path, got, err, want)
 		}
 	}

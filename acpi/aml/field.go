@@ -149,6 +149,11 @@ func (in *interp) overlayShadow(space byte, addr uint64, buf []byte) {
 // readShadow reads a field of a region that cannot be read: zeros, with
 // what AML wrote there over them, as acpiexec's simulated regions do.
 func (in *interp) readShadow(n *Node) (Object, error) {
+	if n.field.kind == opIndexField {
+		if v, err := in.readIndexField(n); err == nil {
+			return v, nil
+		}
+	}
 	if n.field.kind != opField {
 		return in.zeroField(n)
 	}
@@ -170,6 +175,9 @@ func (in *interp) readShadow(n *Node) (Object, error) {
 // acpiexec's simulated regions do); otherwise writing is unsupported.
 func (in *interp) writeField(n *Node, v Object) error {
 	fi := n.field
+	if in.ns.opts.ZeroRegions && fi.kind == opIndexField {
+		return in.writeIndexField(n, v)
+	}
 	if !in.ns.opts.ZeroRegions || fi.kind != opField {
 		return fmt.Errorf("%w: writing field %s (this evaluator never writes to operation regions)", ErrUnsupported, n.Path())
 	}
@@ -374,6 +382,115 @@ func (in *interp) insertBits(dst []byte, off, width uint64, v Object) error {
 			return errors.New("bit field outside its buffer")
 		}
 		dst[d/8] = dst[d/8]&^(1<<(d%8)) | bit<<(d%8)
+	}
+	return nil
+}
+
+// indexRegisters resolves the index and data fields of IndexField unit n.
+func (in *interp) indexRegisters(n *Node) (index, data *Node, err error) {
+	fi := n.field
+	index = followAlias(in.ns, in.ns.resolve(fi.scope, fi.region))
+	data = followAlias(in.ns, in.ns.resolve(fi.scope, fi.data))
+	if index == nil || data == nil || index.kind != KindField || data.kind != KindField || data.field.kind == opIndexField {
+		return nil, nil, fmt.Errorf("IndexField %s: index %s or data %s is not a field", n.Path(), fi.region, fi.data)
+	}
+	return index, data, nil
+}
+
+// indexSpan is the byte range an access to IndexField unit n covers, in
+// whole data of its access width.
+func indexSpan(fi *fieldInfo) (start, end, ab uint64, err error) {
+	ab = accessBytes(fi.access)
+	start = fi.bitOffset / 8 / ab * ab
+	end = ((fi.bitOffset+fi.bitWidth+7)/8 + ab - 1) / ab * ab
+	if fi.bitWidth == 0 || end-start > maxFieldBytes {
+		return 0, 0, 0, fmt.Errorf("%w: index field of %d bits", ErrTooLarge, fi.bitWidth)
+	}
+	return start, end, ab, nil
+}
+
+// readIndexField reads IndexField unit n as ACPICA does: for each datum,
+// the datum's byte offset is written to the index field, then the data
+// field is read. Only under Options.ZeroRegions, where both go to the
+// shadow (nothing is ever written to a region).
+func (in *interp) readIndexField(n *Node) (Object, error) {
+	buf, start, err := in.readIndexBytes(n)
+	if err != nil {
+		return nil, err
+	}
+	return in.extractBits(buf, n.field.bitOffset-start*8, n.field.bitWidth), nil
+}
+
+// readIndexBytes reads the whole data an IndexField unit covers; start is
+// the byte offset of the first.
+func (in *interp) readIndexBytes(n *Node) (buf []byte, start uint64, err error) {
+	index, data, err := in.indexRegisters(n)
+	if err != nil {
+		return nil, 0, err
+	}
+	start, end, ab, err := indexSpan(n.field)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := in.allocate(int(end-start), maxFieldBytes, "field read"); err != nil {
+		return nil, 0, err
+	}
+	buf = make([]byte, end-start)
+	for d := start; d < end; d += ab {
+		if err := in.step(); err != nil {
+			return nil, 0, err
+		}
+		if err := in.storeNode(Integer(d), index); err != nil {
+			return nil, 0, err
+		}
+		v, err := in.readField(data)
+		if err != nil {
+			return nil, 0, err
+		}
+		x, err := in.toInt(v)
+		if err != nil {
+			return nil, 0, err
+		}
+		for k := uint64(0); k < ab && k < 8; k++ {
+			buf[d-start+k] = byte(x >> (8 * k))
+		}
+	}
+	return buf, start, nil
+}
+
+// writeIndexField writes IndexField unit n as ACPICA does: the data it
+// covers are read, merged with v, and written back datum by datum through
+// the index and data fields.
+func (in *interp) writeIndexField(n *Node, v Object) error {
+	index, data, err := in.indexRegisters(n)
+	if err != nil {
+		return err
+	}
+	start, end, ab, err := indexSpan(n.field)
+	if err != nil {
+		return err
+	}
+	buf, _, err := in.readIndexBytes(n)
+	if err != nil {
+		return err
+	}
+	if err := in.insertBits(buf, n.field.bitOffset-start*8, n.field.bitWidth, v); err != nil {
+		return err
+	}
+	for d := start; d < end; d += ab {
+		if err := in.step(); err != nil {
+			return err
+		}
+		var x uint64
+		for k := uint64(0); k < ab && k < 8; k++ {
+			x |= uint64(buf[d-start+k]) << (8 * k)
+		}
+		if err := in.storeNode(Integer(d), index); err != nil {
+			return err
+		}
+		if err := in.storeNode(Integer(x), data); err != nil {
+			return err
+		}
 	}
 	return nil
 }

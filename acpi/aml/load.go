@@ -402,6 +402,9 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		}
 	case opField, opIndexField, opBankField:
 		list := &fieldList{kind: t.op, blk: t.blk, scope: scope, region: t.name}
+		if t.op == opIndexField {
+			list.data = t.name2
+		}
 		for _, u := range t.fields {
 			n, err := ns.create(scope, namePath{segs: []string{u.name}}, KindField, t.blk, u.off, temp)
 			if err != nil {

@@ -103,6 +103,7 @@ type fieldList struct {
 	blk    *blockInfo
 	scope  *Node
 	region namePath
+	data   namePath // IndexField: the data register (region is the index)
 }
 
 type bufferField struct {

@@ -60,6 +60,17 @@ DefinitionBlock ("", "DSDT", 2, "VMGTST", "EVALACPI", 1)
         Return (PW00)
     }
     Method (Z002, 0, NotSerialized) { Return (PB00) }
+    // An IndexField goes through its index and data registers, as in
+    // ACPICA: after PIRB = 0x1F the data register holds 0x1F, and reading
+    // PIRA (index 0) reads it.
+    OperationRegion (PIX0, SystemIO, 0x0C00, 0x02)
+    Field (PIX0, ByteAcc, NoLock, Preserve) { PIDX, 8, PDAT, 8 }
+    IndexField (PIDX, PDAT, ByteAcc, NoLock, Preserve) { PIRA, 8, PIRB, 8 }
+    Method (I001, 0, NotSerialized)
+    {
+        PIRB = 0x1F
+        Return (Package (0x03) { PIRA, PIDX, PDAT })
+    }
     // Return of a call to a method that returns nothing returns nothing;
     // using that nothing as a value is an error (AE_AML_NO_RETURN_VALUE).
     Method (N000, 0, NotSerialized) { }
