@@ -36,3 +36,15 @@ func (ns *Namespace) ACPICAType(n *Node) string {
 	}
 	return n.kind.String()
 }
+
+// RegionSpace returns the address space of an OperationRegion node (0
+// SystemMemory, 1 SystemIO, 2 PCI_Config, 3 EmbeddedControl, …; 0xFF for a
+// DataTableRegion); ok is false for other nodes.
+func (ns *Namespace) RegionSpace(n *Node) (space byte, ok bool) {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	if n.kind != KindRegion || n.region == nil {
+		return 0, false
+	}
+	return n.region.space, true
+}

@@ -496,6 +496,8 @@ func TestEvalACPICA(t *testing.T) {
 		{"A705", aml.Buffer{7}},
 		// Return (N000 ()), N000 returning nothing, returns nothing.
 		{"R001", nil},
+		// SizeOf (RefOf (BUFS)), through an argument, is BUFS's size.
+		{"S001", aml.Integer(5)},
 	}
 	for _, tt := range tests {
 		got, err := ns.Evaluate(ns.Lookup(`\` + tt.method))

@@ -321,6 +321,16 @@ func (in *interp) sizeOf(t *term, f *frame) (Object, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r, ok := v.(*Reference); ok && r.Node != nil {
+		// SizeOf (Arg0) with Arg0 = RefOf (Name): the size of the Name's
+		// value, as in ACPICA.
+		if v, err = in.readNode(r.Node); err != nil {
+			return nil, err
+		}
+		if v, err = in.deref(v); err != nil {
+			return nil, err
+		}
+	}
 	switch s := v.(type) {
 	case String:
 		return Integer(len(s)), nil

@@ -75,6 +75,10 @@ DefinitionBlock ("", "DSDT", 2, "VMGTST", "EVALACPI", 1)
     // using that nothing as a value is an error (AE_AML_NO_RETURN_VALUE).
     Method (N000, 0, NotSerialized) { }
     Method (R001, 0, NotSerialized) { Return (N000 ()) }
+    // SizeOf of a reference is the size of what it refers to.
+    Name (BUFS, Buffer (0x05) {})
+    Method (SZ01, 1, NotSerialized) { Return (SizeOf (Arg0)) }
+    Method (S001, 0, NotSerialized) { Return (SZ01 (RefOf (BUFS))) }
     Method (A705, 0, NotSerialized)
     {
         Local0 = 0x20
