@@ -105,7 +105,9 @@ func (c *Clock) Read() (Page, error) {
 }
 
 // Wait blocks until the page may have changed: until the device notifies
-// when it does (EventDriven), at most until timeout passes in any case.
+// when it does (EventDriven), at most until timeout passes; a timeout of
+// zero or less means no deadline when the device notifies, and
+// DefaultInterval when it does not.
 // It returns whether a notification arrived, or ctx's error once ctx is
 // done. A device that turns out not to notify (POLLHUP) makes the clock
 // fall back to the timer for good.
@@ -116,6 +118,9 @@ func (c *Clock) Wait(ctx context.Context, timeout time.Duration) (bool, error) {
 			return notified, err
 		}
 		c.dropNotifier()
+	}
+	if timeout <= 0 {
+		timeout = DefaultInterval
 	}
 	t := time.NewTimer(timeout)
 	defer t.Stop()

@@ -140,7 +140,11 @@ func (n *pollNotifier) wait(ctx context.Context, timeout time.Duration) (bool, e
 	// exactly rather than guessed from timing.
 	for immediate := true; ; immediate = false {
 		ms := 0
-		if !immediate {
+		switch {
+		case immediate:
+		case timeout <= 0:
+			ms = -1 // no deadline: woken by a notification or ctx alone
+		default:
 			left := time.Until(deadline)
 			if left < 0 {
 				left = 0

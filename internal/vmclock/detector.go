@@ -13,11 +13,6 @@ import (
 // notifies it: a read of the mapping costs nanoseconds, of a file one pread.
 const DefaultInterval = 100 * time.Millisecond
 
-// eventRecheck is how often an event-driven Detector reads the page even
-// without a notification, so that a lost notification delays a change by
-// at most this long.
-const eventRecheck = time.Second
-
 // maxReadFailures is how many reads in a row may fail before Run gives up:
 // a page-image file being rewritten can be briefly short, a device cannot.
 const maxReadFailures = 10
@@ -109,8 +104,10 @@ func (d *Detector) Run(ctx context.Context, notify func(detect.Signal)) error {
 	failures := 0
 	for {
 		timeout := interval
-		if c.EventDriven() && timeout < eventRecheck {
-			timeout = eventRecheck
+		if c.EventDriven() {
+			// No deadline: at rest the daemon does not wake up at all
+			// (issue 14); the device's notifications wake it.
+			timeout = 0
 		}
 		if _, err := c.Wait(ctx, timeout); err != nil {
 			if ctx.Err() != nil {
