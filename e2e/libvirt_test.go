@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -13,10 +14,11 @@ import (
 )
 
 // TestLibvirtClones runs the clone story on libvirt, an engine nobody here
-// wrote: a tiny domain (the Debian kernel and the guest init of TestClones,
+// wrote, through the vmgenid-host commands (host id, save, clone, revert):
+// a tiny domain (the Debian kernel and the guest init of TestClones,
 // type='qemu', <genid/>) boots with the vmgenid daemon inside; its ID as
 // libvirt reports it must be the guest's; a libvirt save restored into two
-// clones must give each the ID libvirt printed for it and advance its epoch
+// clones must give each the ID "host clone" printed for it and advance its epoch
 // exactly once, clonesafe differing between them and a plain ChaCha8
 // identical; suspend and resume of one clone must not advance the epoch and
 // a revert to an internal snapshot must advance it once more. It starts
@@ -38,7 +40,15 @@ func TestLibvirtClones(t *testing.T) {
 	work := t.TempDir()
 	name := fmt.Sprintf("vmgenid-e2e-%d", os.Getpid())
 	t.Cleanup(func() { checkNothingLeft(t, name, work) })
-	res := runStory(t, ctx, ci, clonestory.Libvirt(conn, name), work)
+	// The host side goes through the vmgenid-host command, as users run it.
+	bin := filepath.Join(work, "vmgenid-host")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/vmgenid-host")
+	build.Dir = ".."
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/vmgenid-host: %v\n%s", err, out)
+	}
+	res := runStory(t, ctx, ci, clonestory.LibvirtCommand(conn, name, bin), work)
 	fmt.Printf("libvirt e2e figures: save %v (%d MB); guest ready %v after create;", res.SaveTime.Round(time.Millisecond), res.SaveBytes/1e6, res.Boot.Ready.Round(time.Millisecond))
 	for _, c := range res.Clones {
 		fmt.Printf(" clone %s restore %v, resume → epoch seen %v, fork line → epoch published %v;", c.Name,

@@ -1,6 +1,7 @@
 package clonestory
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -10,6 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"libvirt.org/go/libvirtxml"
+
+	"github.com/vmgenid/vmgenid/genid"
+	"github.com/vmgenid/vmgenid/host"
 	"github.com/vmgenid/vmgenid/host/libvirt"
 	"github.com/vmgenid/vmgenid/internal/guest"
 )
@@ -23,6 +28,7 @@ func Libvirt(conn *libvirt.Conn, name string) Host { return &libvirtHost{conn: c
 type libvirtHost struct {
 	conn *libvirt.Conn
 	name string
+	cli  []string // the host command, when the story drives it (LibvirtCommand)
 }
 
 func (h *libvirtHost) Name() string { return "libvirt" }
@@ -39,10 +45,16 @@ func (h *libvirtHost) Boot(ctx context.Context, img *guest.Image, dir string, lo
 	if err != nil {
 		return nil, err
 	}
-	vm := &libvirtVM{Domain: d} // its disk backs the clones' overlays: it stays in dir
+	vm := &libvirtVM{Domain: d, host: h} // its disk backs the clones' overlays: it stays in dir
 	console := guest.NewConsole("source", log)
 	follow(ctx, d, consolePath, console)
 	id, err := d.ID(ctx)
+	if h.cli != nil {
+		var out string
+		if out, err = h.command(ctx, nil, "id", "--domain", h.name); err == nil {
+			id, err = genid.ParseGUID(strings.TrimSpace(out))
+		}
+	}
 	if err != nil {
 		vm.Stop(ctx)
 		return nil, err
@@ -51,6 +63,9 @@ func (h *libvirtHost) Boot(ctx context.Context, img *guest.Image, dir string, lo
 }
 
 func (h *libvirtHost) Clone(ctx context.Context, state, dir string, consoles []*guest.Console, progress func(int, string)) ([]Cloned, error) {
+	if h.cli != nil {
+		return h.cloneCommand(ctx, state, consoles, progress)
+	}
 	clones, err := h.conn.Clone(ctx, libvirt.CloneOptions{From: state, Count: len(consoles), NamePrefix: h.name, Progress: progress})
 	if err != nil {
 		return nil, err
@@ -61,7 +76,7 @@ func (h *libvirtHost) Clone(ctx context.Context, state, dir string, consoles []*
 			return nil, fmt.Errorf("clone %s has no console file", c.Name)
 		}
 		follow(ctx, c.Domain, c.Files[0], consoles[i]) // the serial port's file
-		vm := &libvirtVM{Domain: c.Domain, files: append(append([]string{}, c.Overlays...), c.Files...)}
+		vm := &libvirtVM{Domain: c.Domain, host: h, files: append(append([]string{}, c.Overlays...), c.Files...)}
 		out[i] = Cloned{VM: vm, GUID: c.ID, Restored: c.Restored, Resumed: c.Resumed}
 	}
 	return out, nil
@@ -70,7 +85,99 @@ func (h *libvirtHost) Clone(ctx context.Context, state, dir string, consoles []*
 // libvirtVM is a transient libvirt domain and the files made for it alone.
 type libvirtVM struct {
 	*libvirt.Domain
+	host  *libvirtHost
 	files []string
+}
+
+// Save saves the domain, through the host command when the story drives it.
+func (v *libvirtVM) Save(ctx context.Context, path string, progress func(host.SaveProgress)) error {
+	if v.host.cli == nil {
+		return v.Domain.Save(ctx, path, progress)
+	}
+	_, err := v.host.command(ctx, nil, "save", "--domain", v.Name(), "--to", path)
+	return err
+}
+
+// Revert reverts the domain, through the host command when the story
+// drives it, and returns the new ID.
+func (v *libvirtVM) Revert(ctx context.Context, snapshot string) (genid.ID, error) {
+	if v.host.cli == nil {
+		return v.Domain.Revert(ctx, snapshot)
+	}
+	out, err := v.host.command(ctx, nil, "revert", "--domain", v.Name(), "--snapshot", snapshot)
+	if err != nil {
+		return genid.ID{}, err
+	}
+	return genid.ParseGUID(strings.TrimSpace(out))
+}
+
+// cloneCommand makes the clones with "host clone": their IDs are what it
+// printed ("NAME GUID" lines), their restore times and resume moments what
+// its progress lines on standard error say.
+func (h *libvirtHost) cloneCommand(ctx context.Context, state string, consoles []*guest.Console, progress func(int, string)) ([]Cloned, error) {
+	out := make([]Cloned, len(consoles))
+	started := time.Now()
+	stdout, err := h.command(ctx, func(line string) {
+		// "clone N: STEP", N counted from 1
+		var n int
+		if _, err := fmt.Sscanf(line, "clone %d:", &n); err != nil || n < 1 || n > len(out) {
+			return
+		}
+		step := strings.TrimSpace(line[strings.Index(line, ":")+1:])
+		switch {
+		case strings.HasPrefix(step, "restored in"):
+			out[n-1].Restored = time.Since(started)
+		case step == "resumed":
+			out[n-1].Resumed = time.Now() // just after, seen from here
+		}
+		progress(n-1, step)
+	}, "clone", "--from", state, "-n", fmt.Sprint(len(consoles)), "--name-prefix", h.name)
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != len(consoles) {
+		return nil, fmt.Errorf("host clone printed %d lines, want %d:\n%s", len(lines), len(consoles), stdout)
+	}
+	for i, line := range lines {
+		name, guid, ok := strings.Cut(line, " ")
+		if want := fmt.Sprintf("%s-%d", h.name, i+1); !ok || name != want {
+			return nil, fmt.Errorf("host clone printed %q, want %q and a GUID", line, want)
+		}
+		id, err := genid.ParseGUID(guid)
+		if err != nil {
+			return nil, fmt.Errorf("host clone printed %q: %w", line, err)
+		}
+		d, err := h.conn.Domain(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		xml, err := d.XML(ctx)
+		if err != nil {
+			return nil, err
+		}
+		console, err := serialFile(xml)
+		if err != nil {
+			return nil, fmt.Errorf("clone %s: %w", name, err)
+		}
+		follow(ctx, d, console, consoles[i])
+		overlay := filepath.Join(filepath.Dir(console), name+".qcow2")
+		out[i].VM = &libvirtVM{Domain: d, host: h, files: []string{overlay, console}}
+		out[i].GUID = id
+	}
+	return out, nil
+}
+
+// serialFile returns the file of a domain's first serial port.
+func serialFile(xml string) (string, error) {
+	var def libvirtxml.Domain
+	if err := def.Unmarshal(xml); err != nil {
+		return "", err
+	}
+	if def.Devices == nil || len(def.Devices.Serials) == 0 || def.Devices.Serials[0].Source == nil || def.Devices.Serials[0].Source.File == nil {
+		return "", fmt.Errorf("no serial port writing to a file")
+	}
+	return def.Devices.Serials[0].Source.File.Path, nil
 }
 
 // Stop destroys the domain (a transient domain then disappears, with its
@@ -142,4 +249,44 @@ func follow(ctx context.Context, d *libvirt.Domain, path string, console *guest.
 			}
 		}
 	}()
+}
+
+// LibvirtCommand is Libvirt with the host side driven through the command
+// at bin (vmgenid-host, or vmgenid with "host" as its first argument in
+// args): "host id" gives the source's ID, "host save" saves it, "host
+// clone" makes the clones, whose IDs are what it printed, and "host revert"
+// reverts, so the story checks the commands as users run them.
+func LibvirtCommand(conn *libvirt.Conn, name, bin string, args ...string) Host {
+	return &libvirtHost{conn: conn, name: name, cli: append([]string{bin}, args...)}
+}
+
+// command runs the host command with args and returns its standard output;
+// each line of its standard error goes to stderr as it comes.
+func (h *libvirtHost) command(ctx context.Context, stderr func(string), sub string, args ...string) (string, error) {
+	argv := append(append([]string{}, h.cli...), sub, "--libvirt", h.conn.URI())
+	argv = append(argv, args...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	var out strings.Builder
+	cmd.Stdout = &out
+	pr, pw := io.Pipe()
+	cmd.Stderr = pw
+	var msgs []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			msgs = append(msgs, sc.Text())
+			if stderr != nil {
+				stderr(sc.Text())
+			}
+		}
+	}()
+	err := cmd.Run()
+	pw.Close()
+	<-done
+	if err != nil {
+		return "", fmt.Errorf("%s: %v: %s", strings.Join(argv, " "), err, strings.Join(msgs, "; "))
+	}
+	return out.String(), nil
 }
