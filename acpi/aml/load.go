@@ -380,6 +380,11 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 			return err
 		}
 	case opOpRegion, opDataRegion:
+		if np, ok := ns.unresolved(scope, t.args...); ok && !temp {
+			// ACPICA resolves the operands' names as the table loads
+			// and refuses the region if one does not exist.
+			return in.errAt(t, fmt.Errorf("%w: %s, named by the operands of region %s", ErrNotFound, np, t.name))
+		}
 		n, err := mk(t.name, KindRegion)
 		if n == nil {
 			return err
@@ -443,6 +448,20 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		return in.declareScope(t, scope)
 	}
 	return nil
+}
+
+// unresolved returns the first name in the terms (and their operands) that
+// does not resolve from scope.
+func (ns *Namespace) unresolved(scope *Node, list ...*term) (namePath, bool) {
+	for _, t := range list {
+		if t.op == opNameRef && followAlias(ns, ns.resolve(scope, t.name)) == nil {
+			return t.name, true
+		}
+		if np, ok := ns.unresolved(scope, t.args...); ok {
+			return np, true
+		}
+	}
+	return namePath{}, false
 }
 
 // declareScope handles a scope-opening object met by module-level code

@@ -167,3 +167,21 @@ func TestPackageOverlongPkgLength(t *testing.T) {
 		t.Errorf("warnings: %v", w)
 	}
 }
+
+// TestRegionNamingUndefinedObject: ACPICA refuses an OperationRegion
+// whose address operands name an object that does not exist when the
+// table loads (found on real firmware: lhw-0AE384DFB520, lhw-928E0AC3976E);
+// its fields are still created. want is acpiexec's namespace.
+func TestRegionNamingUndefinedObject(t *testing.T) {
+	ns, err := loadASL(t, "load-region-undefined")
+	if err != nil {
+		t.Errorf("Load: %v (want only warnings)", err)
+	}
+	want := []string{`\FLD1 RegionField`, `\DEFD Integer`, `\RGN2 Region`, `\FLD2 RegionField`, `\LAST Integer`}
+	if got := namespaceLines(ns); !slices.Equal(got, want) {
+		t.Errorf("namespace:\n%s\nwant (acpiexec):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if w := ns.Warnings(); len(w) != 1 || !strings.Contains(w[0].Error(), "UNDF") {
+		t.Errorf("warnings %v, want one naming UNDF", w)
+	}
+}
