@@ -100,7 +100,7 @@ func foreignDir(t *testing.T) string {
 
 // TestWatchRefusesForeignServer: events from a server run by neither root
 // nor the state file's owner are refused, and said so; from the owner's
-// server they are taken (issue 11 item 3).
+// server they are taken.
 func TestWatchRefusesForeignServer(t *testing.T) {
 	slowPolling(t) // only events could deliver a change
 	if os.Geteuid() != 0 {

@@ -404,7 +404,7 @@ func TestWatchCoalesces(t *testing.T) {
 }
 
 // TestOpenFIFO: a FIFO at the state path is refused at once; opening it
-// for reading would block until a writer came (issue 11 item 5).
+// for reading would block until a writer came.
 func TestOpenFIFO(t *testing.T) {
 	fifo := filepath.Join(t.TempDir(), "state")
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {

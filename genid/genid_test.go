@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// The byte order measured in a real QEMU guest (shared/README.md):
+// The byte order measured in a real QEMU guest:
 // guid=aabbccdd-eeff-0011-2233-445566778899 appears in memory as
 // dd cc bb aa ff ee 11 00 22 33 44 55 66 77 88 99.
 func TestGUIDMemoryOrder(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 	"github.com/vmgenid/vmgenid/acpi/aml"
 )
 
-// The tests here pin how Load agrees with ACPICA's acpiexec (issue 12);
+// The tests here pin how Load agrees with ACPICA's acpiexec;
 // each expected value was printed by acpiexec 20200925 from the same .aml.
 
 // TestMethodBodyDecodedAsItRuns: a method body is decoded as it runs, in
@@ -70,7 +70,7 @@ func namespaceLines(ns *aml.Namespace) []string {
 	return out
 }
 
-// TestLoadFailingObjectCostsItself is issue 12 item 1: a Name whose
+// TestLoadFailingObjectCostsItself: a Name whose
 // Buffer size divides by zero is created without a value (acpiexec lists
 // B___ as a Buffer whose length was never evaluated) and the rest of the
 // table loads.
@@ -94,8 +94,8 @@ func TestLoadFailingObjectCostsItself(t *testing.T) {
 	}
 }
 
-// TestLoadNamespaceRules: issue 12 item 3 (an External below a Method
-// emitted before the Method keeps nothing out) and ACPICA's rules for
+// TestLoadNamespaceRules: an External below a Method, emitted before the
+// Method, keeps nothing out; and ACPICA's rules for
 // Externals (no nodes), Scope on an undefined path and paths through
 // undefined scopes (refused with their contents) and duplicates (the
 // second refused, contents included). want is acpiexec's namespace.
@@ -141,7 +141,7 @@ func loadASL(t *testing.T, name string) (*aml.Namespace, error) {
 	return aml.Load(acpi.AMLBlocks([]*acpi.Table{tb}), aml.Options{})
 }
 
-// TestPackageOverlongPkgLength is issue 12 item 8: a Package whose
+// TestPackageOverlongPkgLength: a Package whose
 // PkgLength runs into the object after it (PKGA, into Name (AFTR)) or past
 // the table (LAST) is cut where its elements end, as acpiexec loads it;
 // nothing after it is lost.

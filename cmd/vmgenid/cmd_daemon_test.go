@@ -181,7 +181,7 @@ func TestDaemonAndWatchExec(t *testing.T) {
 		t.Errorf("daemon = %v", err)
 	}
 	// Without -v the log says "cloned" but never shows the ID, which is
-	// root's (issue 11 item 4).
+	// root's.
 	if log := f.stderr.String(); !strings.Contains(log, "acpivmgenid0: cloned (epoch") || strings.Contains(log, last.String()) {
 		t.Errorf("daemon log: want the cloned line without the ID %s:\n%s", last, log)
 	}

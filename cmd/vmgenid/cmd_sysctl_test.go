@@ -10,8 +10,7 @@ import (
 )
 
 // TestSysctlStateFIFO: "vmgenid sysctl --state FIFO kern.entropy.epoch"
-// fails at once saying the file is not a regular file; it blocked in open
-// (issue 11 item 5).
+// fails at once saying the file is not a regular file; it blocked in open.
 func TestSysctlStateFIFO(t *testing.T) {
 	if kernelHasEpoch {
 		t.Skip("on NetBSD kern.entropy.epoch is the kernel's, not the state file's")

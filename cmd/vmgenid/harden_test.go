@@ -87,7 +87,7 @@ func waitPublished(t *testing.T, p *process, path string) {
 	}
 }
 
-// TestDaemonSIGHUP (issue 11 item 10): SIGHUP stops the daemon cleanly,
+// TestDaemonSIGHUP: SIGHUP stops the daemon cleanly,
 // its socket removed; it used to kill it and leave the socket behind.
 func TestDaemonSIGHUP(t *testing.T) {
 	f := newDaemonFixture(t)
@@ -113,7 +113,7 @@ func TestDaemonSIGHUP(t *testing.T) {
 	}
 }
 
-// TestDaemonClosedStderr (issue 11 item 10): a daemon whose stderr is a
+// TestDaemonClosedStderr: a daemon whose stderr is a
 // pipe nobody reads any more keeps running and publishes; SIGPIPE killed
 // it before anything was published.
 func TestDaemonClosedStderr(t *testing.T) {
@@ -135,7 +135,7 @@ func TestDaemonClosedStderr(t *testing.T) {
 	}
 }
 
-// TestDaemonSIGTERMWhileStarting (issue 11 item 5): SIGTERM ends the
+// TestDaemonSIGTERMWhileStarting: SIGTERM ends the
 // daemon while it starts. The start reads --kmsg /dev/zero, which kept it
 // busy forever, SIGTERM caught and ignored until start-up ended; now the
 // signal exits at once, and the kernel log detector gives up on /dev/zero
@@ -217,7 +217,7 @@ func TestStopOnSignals(t *testing.T) {
 	}
 }
 
-// TestPollRange (issue 11 item 10): nonsense --poll values are refused
+// TestPollRange: nonsense --poll values are refused
 // with the allowed range.
 func TestPollRange(t *testing.T) {
 	for _, bad := range []string{"-1s", "1ns", "999us", "2h"} {
@@ -234,7 +234,7 @@ func TestPollRange(t *testing.T) {
 	}
 }
 
-// TestHelpUnknownCommand (issue 11 item 10): "vmgenid help frob" fails.
+// TestHelpUnknownCommand: "vmgenid help frob" fails.
 func TestHelpUnknownCommand(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"help", "frob"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), `unknown command "frob"`) {

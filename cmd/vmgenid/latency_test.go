@@ -16,7 +16,7 @@ import (
 )
 
 // BenchmarkDaemonLatency measures how long the daemon takes from a change
-// to the published epoch (issue 14 goal 2), driving "vmgenid daemon" as
+// to the published epoch, driving "vmgenid daemon" as
 // its flags wire it:
 //
 //   - kmsg: a kernel fork line written to a FIFO given as --kmsg, with no

@@ -80,7 +80,8 @@ func TestCountsDecideOncePerChange(t *testing.T) {
 		wantCoalesced uint64
 	}{
 		{"nothing grew", 0, 0, 0, 0, 1, 0},
-		// The issue-7 case: a guest whose kernel logs no fork.
+		// A guest whose kernel logs no fork (VMClock but no vmgenid
+		// device): the VMClock counter alone must advance.
 		{"VMClock counter alone", 0, 1, 0, 0, 2, 0},
 		{"VMClock counter again, 10 ms later: a second restore", 0, 2, 0, 10 * time.Millisecond, 3, 0},
 		{"fork line for the same restore, 300 ms later", 1, 2, 0, 300 * time.Millisecond, 3, 1},

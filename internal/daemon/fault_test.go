@@ -45,7 +45,7 @@ func genOf(id genid.ID) uint16 {
 // faultKills is how many times TestFaultKills kills the daemon.
 const faultKills = 220
 
-// TestFaultKills (issue 11, done-when) kills the daemon with SIGKILL at
+// TestFaultKills kills the daemon with SIGKILL at
 // random points of its start and of its publishes, faultKills times, while
 // the ID changes, a reader reads the state file without pause, and every
 // tenth start is let run until it is ready. Each change is made only once

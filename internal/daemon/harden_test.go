@@ -16,7 +16,7 @@ import (
 	"github.com/vmgenid/vmgenid/internal/state"
 )
 
-// TestForksFileNotFollowed (issue 11 items 8 and 5): the forks note is
+// TestForksFileNotFollowed: the forks note is
 // read like every file of the state directory: a link (here to a file
 // only root may read) is not followed, a FIFO is not waited on, a huge
 // file is not read whole.
@@ -50,7 +50,7 @@ func TestForksFileNotFollowed(t *testing.T) {
 	}
 }
 
-// TestZeroIDIsUnknown (issue 11 item 10): an ID of all zeros (a page not
+// TestZeroIDIsUnknown: an ID of all zeros (a page not
 // populated) is no ID: the daemon runs on its change counts, ID unknown.
 func TestZeroIDIsUnknown(t *testing.T) {
 	f := newFixture(t, genid.ID{})
@@ -75,7 +75,7 @@ type deniedMixer struct{ recordingMixer }
 
 func (*deniedMixer) Reseed() error { return fmt.Errorf("RNDRESEEDCRNG: %w", ErrNotPermitted) }
 
-// TestReseedDeniedSaidOnce (issue 11 item 10): a daemon that may not ask
+// TestReseedDeniedSaidOnce: a daemon that may not ask
 // the kernel to reseed says so without -v, once.
 func TestReseedDeniedSaidOnce(t *testing.T) {
 	f := newFixture(t, testID(1))
@@ -98,7 +98,7 @@ func TestReseedDeniedSaidOnce(t *testing.T) {
 	}
 }
 
-// TestLogWithoutID (issue 11 item 4): without LogID (vmgenid daemon
+// TestLogWithoutID: without LogID (vmgenid daemon
 // without -v) no log line shows the ID, also when a restart finds it
 // changed.
 func TestLogWithoutID(t *testing.T) {
@@ -131,7 +131,7 @@ func TestLogWithoutID(t *testing.T) {
 	}
 }
 
-// TestDaemonStartsOverReservedFlags (issue 11 item 6): a valid state file
+// TestDaemonStartsOverReservedFlags: a valid state file
 // with reserved flag bits set made every start fail ("refusing to publish
 // flags 0x3"), a restart loop under Restart=always; now the daemon starts,
 // keeps the epoch and says what it repaired.
@@ -169,7 +169,7 @@ func TestDaemonStartsOverReservedFlags(t *testing.T) {
 	}
 }
 
-// TestRestartWithIDWithheld (issue 11 item 4): with the ID withheld from
+// TestRestartWithIDWithheld: with the ID withheld from
 // the public state file (the default), a restart still compares IDs,
 // from the root-only ID file: same ID, no advance; a new ID, one.
 func TestRestartWithIDWithheld(t *testing.T) {

@@ -260,7 +260,7 @@ func FuzzParseKmsgRecord(f *testing.F) {
 	})
 }
 
-// TestKmsgNotALog (issue 11 item 5): a path that gives bytes but no
+// TestKmsgNotALog: a path that gives bytes but no
 // kernel log record (--kmsg /dev/zero) fails with a clear error instead
 // of being read forever at full speed.
 func TestKmsgNotALog(t *testing.T) {

@@ -266,7 +266,7 @@ func TestListenExistingPath(t *testing.T) {
 // TestListenDirectory checks the socket's directory: one that others can
 // write to is refused (they could swap the socket for a link to a file the
 // chmod to 0666 would then open up), also with the sticky bit (they could
-// bind the name first: issue 11 item 3); a missing one is created 0755.
+// bind the name first); a missing one is created 0755.
 func TestListenDirectory(t *testing.T) {
 	for _, tc := range []struct {
 		mode os.FileMode

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// TestAdmit (issue 11 item 2): one unprivileged user cannot take every
+// TestAdmit: one unprivileged user cannot take every
 // slot: it gets MaxClientsPerUser, the last ReservedClients slots are
 // root's, and whoever is refused is told why.
 func TestAdmit(t *testing.T) {
@@ -53,7 +53,7 @@ func TestAdmit(t *testing.T) {
 	}
 }
 
-// TestRefusalLine (issue 11 item 2): the refusal is one line the client
+// TestRefusalLine: the refusal is one line the client
 // recognises, with the reason, instead of a bare close.
 func TestRefusalLine(t *testing.T) {
 	path := fakeServer(t, refusalLine("too many connections from uid 1000 (16 allowed per user)"))
@@ -68,7 +68,7 @@ func TestRefusalLine(t *testing.T) {
 	}
 }
 
-// TestIDOnlyToPrivilegedPeers (issue 11 item 4): a client that is not root
+// TestIDOnlyToPrivilegedPeers: a client that is not root
 // (nor the daemon's user) gets the event without the ID; root's gets it;
 // with PublicID everybody does.
 func TestIDOnlyToPrivilegedPeers(t *testing.T) {

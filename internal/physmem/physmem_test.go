@@ -230,7 +230,7 @@ func TestMappingFault(t *testing.T) {
 	}
 }
 
-// TestOpenFIFO (issue 11 item 5): a FIFO given as the memory file is
+// TestOpenFIFO: a FIFO given as the memory file is
 // refused at once; the open used to block until a writer came, with the
 // daemon holding its state lock.
 func TestOpenFIFO(t *testing.T) {

@@ -103,7 +103,7 @@ func expect(t *testing.T, lines <-chan string, prefix string) string {
 	return l
 }
 
-// TestUnprivilegedAttacks (issue 11, done-when): the lock, sticky-directory
+// TestUnprivilegedAttacks: the lock, sticky-directory
 // and socket attacks, run as an unprivileged user, are each refused.
 func TestUnprivilegedAttacks(t *testing.T) {
 	a := newAttacker(t)

@@ -34,7 +34,7 @@ func readPage(t *testing.T, path string) header {
 	return h
 }
 
-// TestLockFileNotTrusted (issue 11 item 1): a lock file others can open
+// TestLockFileNotTrusted: a lock file others can open
 // is replaced, so that a user holding a flock on it cannot keep the
 // daemon from starting; the new one is 0600.
 func TestLockFileNotTrusted(t *testing.T) {
@@ -66,7 +66,7 @@ func TestLockFileNotTrusted(t *testing.T) {
 	}
 }
 
-// TestLockHolderNamed (issue 11 item 1): the "held by" message names the
+// TestLockHolderNamed: the "held by" message names the
 // process that really holds the lock, not a PID left in the file.
 func TestLockHolderNamed(t *testing.T) {
 	if _, err := os.Stat("/proc/locks"); err != nil {
@@ -87,7 +87,7 @@ func TestLockHolderNamed(t *testing.T) {
 	}
 }
 
-// TestStickyDirectoryRefused (issue 11 item 3): a directory others can
+// TestStickyDirectoryRefused: a directory others can
 // write to is refused even with the sticky bit (1777, like /tmp): they
 // could take the names first.
 func TestStickyDirectoryRefused(t *testing.T) {
@@ -105,7 +105,7 @@ func TestStickyDirectoryRefused(t *testing.T) {
 	}
 }
 
-// TestStaleTemporariesRemoved (issue 11 item 7): temporaries a killed
+// TestStaleTemporariesRemoved: temporaries a killed
 // writer left (our name pattern only) are removed at start.
 func TestStaleTemporariesRemoved(t *testing.T) {
 	dir := t.TempDir()
@@ -134,7 +134,7 @@ func TestStaleTemporariesRemoved(t *testing.T) {
 	}
 }
 
-// TestFIFOsInStateDir (issue 11 items 5 and 8): a FIFO at the state path,
+// TestFIFOsInStateDir: a FIFO at the state path,
 // at the ID file or at the lock file hangs nothing: it is replaced, and a
 // reader's Map refuses it at once.
 func TestFIFOsInStateDir(t *testing.T) {
@@ -166,7 +166,7 @@ func TestFIFOsInStateDir(t *testing.T) {
 	}
 }
 
-// TestIDWithheld (issue 11 item 4): by default the public state file
+// TestIDWithheld: by default the public state file
 // carries the epoch, count and flags but not the ID nor its address; the
 // root-only ID file holds them; a restart takes the ID from it.
 func TestIDWithheld(t *testing.T) {
@@ -224,7 +224,7 @@ func tornPage(prev, next Record) []byte {
 	return p
 }
 
-// TestTornRecordCompleted (issue 11 item 9): a publish the writer died in
+// TestTornRecordCompleted: a publish the writer died in
 // is completed from the journal: readers saw the old epoch, now see the
 // new one, and the next writer continues from it; the change is one
 // advance. Before the journal the torn record was taken as it stood (old
@@ -253,7 +253,7 @@ func TestTornRecordCompleted(t *testing.T) {
 	}
 }
 
-// TestDiedBetweenFiles (issue 11 item 9): a writer killed after the ID
+// TestDiedBetweenFiles: a writer killed after the ID
 // file got the new record but before the public file did leaves a change
 // the next writer completes, not one it counts again.
 func TestDiedBetweenFiles(t *testing.T) {
@@ -286,7 +286,7 @@ func TestDiedBetweenFiles(t *testing.T) {
 	}
 }
 
-// TestExistingFilesRepaired (issue 11 item 6): whatever the files hold,
+// TestExistingFilesRepaired: whatever the files hold,
 // Create succeeds, keeps the epoch when the record is readable, makes the
 // next Publish work, and says what it repaired.
 func TestExistingFilesRepaired(t *testing.T) {
@@ -371,7 +371,7 @@ func TestExistingFilesRepaired(t *testing.T) {
 	}
 }
 
-// TestEmptyStatePath (issue 11 item 10): an empty path is refused instead
+// TestEmptyStatePath: an empty path is refused instead
 // of creating ".lock" in the working directory.
 func TestEmptyStatePath(t *testing.T) {
 	t.Chdir(t.TempDir())
@@ -383,7 +383,7 @@ func TestEmptyStatePath(t *testing.T) {
 	}
 }
 
-// TestImmutableStateFile (issue 11 item 10): an immutable state file is
+// TestImmutableStateFile: an immutable state file is
 // reported as such, not as a failed chmod.
 func TestImmutableStateFile(t *testing.T) {
 	if os.Geteuid() != 0 {

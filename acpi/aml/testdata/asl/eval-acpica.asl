@@ -1,8 +1,8 @@
-// Interpreter disagreements with ACPICA found on real firmware (issue 12
-// items 4, 6, 7), each checked against acpiexec (see TestEvalACPICA).
+// Interpreter disagreements with ACPICA found on real firmware, each
+// checked against acpiexec (see TestEvalACPICA).
 DefinitionBlock ("", "DSDT", 2, "VMGTST", "EVALACPI", 1)
 {
-    // Item 4: an OperationRegion declared in a method, its address from Arg0.
+    // A4xx: an OperationRegion declared in a method, its address from Arg0.
     Method (RDRG, 1, Serialized)
     {
         OperationRegion (MRGN, SystemMemory, Arg0, 0x08)
@@ -18,11 +18,11 @@ DefinitionBlock ("", "DSDT", 2, "VMGTST", "EVALACPI", 1)
         Local0 = 0x00100000 // later changes of the Local do not move the region
         Return (LFL0)
     }
-    // Item 6: ObjectType of an element the Package declared but did not set.
+    // A6xx: ObjectType of an element the Package declared but did not set.
     Name (PKG6, Package (0x03) { One })
     Method (A601, 0, NotSerialized) { Return (ObjectType (Index (PKG6, 0x02))) }
     Method (A602, 0, NotSerialized) { Return (ObjectType (Index (PKG6, Zero))) }
-    // Item 7: CopyObject replaces the object whatever its type; Store through
+    // A7xx: CopyObject replaces the object whatever its type; Store through
     // Index of a String replaces one character.
     Name (INT7, 0x10)
     Name (STR7, "abcd")

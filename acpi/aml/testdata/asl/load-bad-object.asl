@@ -1,5 +1,5 @@
 /*
- * Issue 12 item 1: an object whose initializer fails at load (a Buffer
+ * An object whose initializer fails at load (a Buffer
  * whose size divides by zero) costs that object only: ACPICA creates the
  * Name without a value and loads the rest of the table, so the VM
  * generation ID device after it is found, ADDR = {0x7FFF0000, 0}.

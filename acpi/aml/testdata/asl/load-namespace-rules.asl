@@ -1,5 +1,5 @@
 /*
- * Issue 12 item 3 and the namespace rules of ACPICA's loader:
+ * The namespace rules of ACPICA's loader:
  * - External declarations create no namespace nodes; iasl emits
  *   External (\_SB.METH.EXT1) before Method (\_SB.METH), which must not
  *   keep the Method out.

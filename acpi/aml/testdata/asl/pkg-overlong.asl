@@ -1,5 +1,5 @@
 /*
- * Issue 12 item 8: a Package whose PkgLength runs past its enclosing
+ * A Package whose PkgLength runs past its enclosing
  * object. iasl cannot write one, so pkg-overlong.aml is this table
  * compiled with `iasl -f -p pkg-overlong pkg-overlong.asl` and then
  * patched (checksum fixed): the PkgLength of PKGA is 5 bytes longer
