@@ -105,8 +105,8 @@ func (d *Detector) Run(ctx context.Context, notify func(detect.Signal)) error {
 	for {
 		timeout := interval
 		if c.EventDriven() {
-			// No deadline: at rest the daemon does not wake up at all
-			// (issue 14); the device's notifications wake it.
+			// No deadline, so that at rest the daemon does not wake up at
+			// all; the device's notifications wake it.
 			timeout = 0
 		}
 		if _, err := c.Wait(ctx, timeout); err != nil {
