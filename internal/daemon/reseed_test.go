@@ -145,7 +145,7 @@ func TestReseedWhileDown(t *testing.T) {
 func TestKernelEpochIsAChange(t *testing.T) {
 	f := newFixture(t, testID(1))
 	kern := sysctl.NewMap(map[string][]byte{bsdsrc.NetBSDEpochNode: binary.NativeEndian.AppendUint32(nil, 7)})
-	ed, err := bsdsrc.NewEpochDetector(kern, 2*time.Millisecond)
+	ed, err := detect.NewEpochDetector(kern, 2*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}

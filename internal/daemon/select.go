@@ -168,12 +168,12 @@ func selectDetectors(o DetectOptions, srcs []source.Source, idReadable bool, log
 	// NetBSD: kern.entropy.epoch, polled (there is no event for the
 	// kernel's reseeds); FreeBSD: devd's VMGenerationCounter
 	// notifications, an event source.
-	bsdDets, notes := bsdsrc.Detectors(runtime.GOOS, sysctl.System(), poll, cmp(o.DevdSocket, bsdsrc.DefaultDevdSocket))
+	bsdDets, notes := detect.BSD(runtime.GOOS, sysctl.System(), poll, cmp(o.DevdSocket, bsdsrc.DefaultDevdSocket))
 	for _, n := range notes {
 		logf("%v", n)
 	}
 	for _, d := range bsdDets {
-		if _, ok := d.(*bsdsrc.DevdDetector); ok {
+		if _, ok := d.(*detect.DevdDetector); ok {
 			a.Devd = true
 		}
 	}
@@ -299,7 +299,7 @@ func ProbePlan(o DetectOptions) Plan {
 	}
 	_, a.VMClockEvents = vmclockDetector(o.VMClock, o.Poll, nop, nop)
 	if runtime.GOOS == "freebsd" {
-		if d, err := bsdsrc.NewDevdDetector(cmp(o.DevdSocket, bsdsrc.DefaultDevdSocket)); err == nil {
+		if d, err := detect.NewDevdDetector(cmp(o.DevdSocket, bsdsrc.DefaultDevdSocket)); err == nil {
 			d.Close()
 			a.Devd = true
 		}

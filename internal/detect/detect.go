@@ -1,6 +1,9 @@
 // Package detect holds the things that say "the VM generation ID may have
 // changed": a poll timer, the kernel log (/dev/kmsg), ACPI interrupt
-// counters (GPE, GED) and the kernel's NEW_VMGENID uevent.
+// counters (GPE, GED), the kernel's NEW_VMGENID uevent, NetBSD's
+// kern.entropy.epoch and FreeBSD's devd (bsd.go). The daemon chooses
+// among them (internal/daemon's select.go); the sources
+// (internal/source) only read IDs and know nothing of detectors.
 //
 // A detector knows nothing of what to do about a change. It only calls its
 // notify function; the daemon then checks (reads the ID, compares) and

@@ -1,12 +1,8 @@
 package bsdsrc
 
 import (
-	"context"
 	"fmt"
-	"sync"
-	"time"
 
-	"github.com/vmgenid/vmgenid/internal/detect"
 	"github.com/vmgenid/vmgenid/internal/sysctl"
 )
 
@@ -76,76 +72,9 @@ func (w *EpochWatcher) Poll() (EpochChange, bool, error) {
 // Last returns the epoch the last successful Poll saw, and false before any.
 func (w *EpochWatcher) Last() (KernelEpoch, bool) { return w.last, w.primed }
 
-// EpochDetector is the NetBSD change detector: a detect.Counter that polls
-// kern.entropy.epoch and signals every movement. See EpochWatcher for what
-// the movements mean.
-//
-// Its Count is the number of kernel epoch advances since boot: the
-// kernel's epoch starts at 1 at the first consolidation and goes up by one
-// at each, so (while ready) the count is the epoch value, carried across a
-// wrap. Every VM generation change is among these advances — acpivmgenid(4)
-// consolidates on every notification — but so are ordinary consolidations:
-// the count rises at least, not exactly, when the ID changes. Its kind is
-// therefore detect.KernelReseeds: the daemon advances its epoch at every
-// advance of the kernel's, even when the ID reads the same.
-type EpochDetector struct {
-	w        *EpochWatcher
-	interval time.Duration
-
-	mu    sync.Mutex
-	count uint64 // kernel epoch advances since boot
-}
-
-// NewEpochDetector reads kern.entropy.epoch once (an error means the
-// detector cannot work here) and returns a detector polling it every
-// interval.
-func NewEpochDetector(r sysctl.Reader, interval time.Duration) (*EpochDetector, error) {
-	if interval <= 0 {
-		return nil, fmt.Errorf("netbsd: %s detector: poll interval %v: must be positive", NetBSDEpochNode, interval)
-	}
-	w := NewEpochWatcher(r)
-	if _, _, err := w.Poll(); err != nil {
-		return nil, err
-	}
-	d := &EpochDetector{w: w, interval: interval}
-	if w.last.Ready {
-		d.count = w.last.Value
-	}
-	return d, nil
-}
-
-// Name returns "kern.entropy.epoch".
-func (d *EpochDetector) Name() string { return NetBSDEpochNode }
-
-// Count implements detect.Counter: the kernel's reseeds since boot
-// (detect.KernelReseeds). Safe to call during Run.
-func (d *EpochDetector) Count() detect.Count {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return detect.Count{Kind: detect.KernelReseeds, N: d.count}
-}
-
-// Run polls until ctx is done, signalling each movement of the kernel
-// epoch. A read error stops it.
-func (d *EpochDetector) Run(ctx context.Context, notify func(detect.Signal)) error {
-	return detect.Every(ctx, d.interval, func() error {
-		c, changed, err := d.w.Poll()
-		if err != nil {
-			return err
-		}
-		if changed {
-			d.mu.Lock()
-			d.count += advances(c)
-			d.mu.Unlock()
-			notify(detect.Signal{Detector: d.Name(), Reason: c.Reason()})
-		}
-		return nil
-	})
-}
-
-// advances returns how many consolidations a change spans. The kernel's
+// Advances returns how many consolidations a change spans. The kernel's
 // epoch runs 1, 2, …, then wraps from the value below all ones back to 1.
-func advances(c EpochChange) uint64 {
+func (c EpochChange) Advances() uint64 {
 	switch {
 	case !c.To.Ready:
 		return 0 // cannot happen on a real kernel: it never unreadies

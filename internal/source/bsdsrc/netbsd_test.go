@@ -1,17 +1,14 @@
 package bsdsrc
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/vmgenid/vmgenid/genid"
-	"github.com/vmgenid/vmgenid/internal/detect"
 	"github.com/vmgenid/vmgenid/internal/source"
 	"github.com/vmgenid/vmgenid/internal/sysctl"
 )
@@ -340,8 +337,8 @@ func TestEpochWatcherPoll(t *testing.T) {
 			if c.Reason() != st.reason {
 				t.Errorf("step %d: reason %q; want %q", i, c.Reason(), st.reason)
 			}
-			if n := advances(c); n != st.count {
-				t.Errorf("step %d: advances = %d; want %d", i, n, st.count)
+			if n := c.Advances(); n != st.count {
+				t.Errorf("step %d: Advances = %d; want %d", i, n, st.count)
 			}
 		}
 		if last, ok := w.Last(); !ok || last.Value != uint64(st.set) {
@@ -356,84 +353,6 @@ func TestEpochWatcherPoll(t *testing.T) {
 	m.SetUint32(NetBSDEpochNode, 1)
 	if _, changed, err := w.Poll(); err != nil || changed {
 		t.Fatalf("Poll after recovery = %v, %v; want no change", changed, err)
-	}
-}
-
-func TestEpochDetector(t *testing.T) {
-	m := sysctl.NewMap(map[string][]byte{NetBSDEpochNode: u32(7)})
-	d, err := NewEpochDetector(m, time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var _ detect.Counter = d
-	if d.Name() != "kern.entropy.epoch" {
-		t.Errorf("Name = %q", d.Name())
-	}
-	if c := d.Count(); c != (detect.Count{Kind: detect.KernelReseeds, N: 7}) {
-		t.Errorf("initial Count = %+v; want 7 exact kernel reseeds", c)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	signals := make(chan detect.Signal, 16)
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx, func(s detect.Signal) { signals <- s }) }()
-
-	m.SetUint32(NetBSDEpochNode, 9)
-	select {
-	case s := <-signals:
-		if s.Detector != "kern.entropy.epoch" || s.Reason != "kern.entropy.epoch advanced 7 -> 9" {
-			t.Errorf("signal = %+v", s)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("no signal after the epoch advanced")
-	}
-	if c := d.Count(); c.N != 9 {
-		t.Errorf("Count after 7 -> 9 = %+v; want 9", c)
-	}
-	// An unchanged epoch signals nothing, however long we wait.
-	for range 20 {
-		m.SetUint32(NetBSDEpochNode, 9)
-		time.Sleep(time.Millisecond)
-	}
-	select {
-	case s := <-signals:
-		t.Errorf("signal without a change: %+v", s)
-	default:
-	}
-	// The node vanishing stops the detector with an error naming it.
-	m.SetErr(NetBSDEpochNode, syscall.ENOENT)
-	select {
-	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), NetBSDEpochNode) {
-			t.Fatalf("Run = %v; want an error naming the node", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run kept going after the node vanished")
-	}
-
-	// Cancellation ends Run with nil.
-	m.SetUint32(NetBSDEpochNode, 9)
-	ctx2, cancel2 := context.WithCancel(context.Background())
-	go func() { done <- d.Run(ctx2, func(detect.Signal) {}) }()
-	cancel2()
-	if err := <-done; err != nil {
-		t.Fatalf("Run after cancel = %v; want nil", err)
-	}
-}
-
-func TestNewEpochDetectorErrors(t *testing.T) {
-	m := sysctl.NewMap(nil)
-	if _, err := NewEpochDetector(m, time.Second); err == nil || !sysctl.IsNotExist(err) {
-		t.Errorf("NewEpochDetector without the node: %v; want not-exist", err)
-	}
-	m.SetUint32(NetBSDEpochNode, 1)
-	if _, err := NewEpochDetector(m, 0); err == nil {
-		t.Error("NewEpochDetector with interval 0 succeeded")
-	}
-	m.SetUint32(NetBSDEpochNode, 0xffffffff)
-	d, err := NewEpochDetector(m, time.Second)
-	if err != nil || d.Count().N != 0 {
-		t.Errorf("NewEpochDetector before entropy is ready: %+v, %v; want count 0", d, err)
 	}
 }
 
