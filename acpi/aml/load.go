@@ -288,14 +288,16 @@ func (ns *Namespace) create(scope *Node, np namePath, kind Kind, blk *blockInfo,
 	}
 	for i := 0; i < np.up; i++ {
 		if parent.parent == nil {
-			return nil, fmt.Errorf("%s: ^ goes above the root", np)
+			// np.String(): np itself in the error would make every
+			// caller's name escape to the heap.
+			return nil, fmt.Errorf("%s: ^ goes above the root", np.String())
 		}
 		parent = parent.parent
 	}
 	for _, seg := range np.segs[:len(np.segs)-1] {
 		c := followAlias(ns, parent.child(seg))
 		if c == nil {
-			return nil, fmt.Errorf("%w: scope of %s does not exist", ErrNotFound, np)
+			return nil, fmt.Errorf("%w: scope of %s does not exist", ErrNotFound, np.String())
 		}
 		parent = c
 	}
