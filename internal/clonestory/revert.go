@@ -17,12 +17,12 @@ type Revert struct {
 	IDAfterPause    genid.ID // and after it was resumed
 	SnapshotTime    time.Duration
 	RevertTime      time.Duration
-	ID              genid.ID // the new ID the engine reported after the revert (vmgenid host revert)
-	GuestUUID       genid.ID // "vmgenid id --uuid" in the guest after the revert
-	EpochBefore     uint64   // the epoch the guest had seen at the snapshot
-	EpochAfter      uint64   // the first new epoch it saw after the revert
-	Settled         uint64   // the epoch a moment later
-	RevertToObserve time.Duration
+	ID              genid.ID      // the new ID the engine reported after the revert (vmgenid host revert)
+	GuestUUID       genid.ID      // "vmgenid id --uuid" in the guest after the revert
+	EpochBefore     uint64        // the epoch the guest had seen at the snapshot
+	EpochAfter      uint64        // the first new epoch it saw after the revert
+	Settled         uint64        // the epoch a moment later
+	RevertToObserve time.Duration // from asking for the revert to the guest's "epoch moved" line
 	Notes           []string
 }
 
@@ -68,14 +68,15 @@ func revert(ctx context.Context, vm snapshotVM, c *Clone, console *guest.Console
 	if r.ID, err = vm.Revert(ctx, snap); err != nil {
 		return nil, err
 	}
-	reverted := time.Now()
-	r.RevertTime = reverted.Sub(start)
+	r.RevertTime = time.Since(start)
 	say("revert: clone %s reverted in %v; new generation ID %s", c.Name, r.RevertTime.Round(10*time.Millisecond), r.ID.GUID())
 	moved, err := console.Next(ctx, "epoch")
 	if err != nil {
 		return nil, err
 	}
-	r.RevertToObserve = moved.At.Sub(reverted)
+	// From the revert request: the guest may report before the request
+	// returns (host revert also reads the new ID, then exits).
+	r.RevertToObserve = moved.At.Sub(start)
 	rep, err := console.Next(ctx, "change")
 	if err != nil {
 		return nil, err
@@ -131,7 +132,7 @@ func (r *Revert) check(clones []Clone, fail func(string, ...any)) {
 
 func (r *Revert) story() string {
 	return fmt.Sprintf("  clone %s, suspended and resumed: generation ID unchanged (%v), epoch unchanged (%v).\n"+
-		"  Then an internal snapshot (%v) and a revert to it (%v): generation ID %s, epoch %d → %d, seen %v after the revert.\n",
+		"  Then an internal snapshot (%v) and a revert to it (%v): generation ID %s, epoch %d → %d, seen %v after the revert was asked for.\n",
 		r.Clone, r.IDAfterPause == r.IDBeforePause, r.EpochBefore, r.SnapshotTime.Round(10*time.Millisecond),
 		r.RevertTime.Round(10*time.Millisecond), r.ID.GUID(), r.EpochBefore, r.EpochAfter, r.RevertToObserve.Round(time.Millisecond))
 }
