@@ -16,9 +16,17 @@
 //   - Current returns a consistent copy of the whole record (epoch, ID,
 //     change count, time of the last change).
 //   - Watch delivers a State for each change, from the event socket when
-//     the daemon serves one, otherwise by polling the epoch.
-//   - Open maps a state file at another path (a daemon run with --state)
-//     and offers the same Epoch and Current.
+//     the daemon serves one, otherwise by polling the epoch; before the
+//     first publish it waits for it.
+//   - StateFile is all three for one state file and its socket: the
+//     functions above use the one at DefaultStatePath, and Open and
+//     NewStateFile give one at another path (a daemon run with --state).
+//
+// The package reads only what the daemon publishes (and, on NetBSD
+// without a daemon, the kernel's kern.entropy.epoch): it neither runs nor
+// imports the daemon, so a program that imports it links no detector and
+// no ACPI code. Its callers are Go programs, clonesafe (which reseeds on
+// its Epoch) and the vmgenid watch command.
 //
 // Epoch rules: 0 means that no valid state is published (no daemon has
 // run since boot, or the program cannot read the file). A published epoch

@@ -4,7 +4,10 @@
 // or from physical memory through the RSDP (ReadMemory: the BSDs, whose
 // kernels do not export the tables), and loads the ACPI namespace from
 // them once (Load, LoadDir) for every user: the VM generation ID and
-// VMClock sources, and the GPE handler search.
+// VMClock sources, and the GPE handler search. It knows nothing of the
+// devices they look for: internal/source (which owns the one load of a
+// command or daemon), internal/vmclock and internal/acpiinspect search the
+// namespace it returns with acpi/aml.
 //
 // Each table is validated the way an operating system validates it: the
 // 36-byte System Description Table header must be complete and its length

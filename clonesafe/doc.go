@@ -8,7 +8,10 @@
 // NetBSD's arc4random solves this with the entropy epoch (kern.entropy.epoch):
 // it remembers the epoch it was seeded under and reseeds when the epoch
 // moves. This package does the same for Go, on the epoch that the vmgenid
-// daemon publishes in its state file (see the root package's Epoch).
+// daemon publishes in its state file (see the root package's Epoch). It
+// reads that epoch through the root package (and the word it loads,
+// internal/epochword) and knows nothing else of the daemon; Go programs
+// call it in place of math/rand/v2 and their own UUID generators.
 //
 // # What is guaranteed
 //

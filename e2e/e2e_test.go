@@ -1,6 +1,8 @@
-// Package e2e holds the end-to-end test: a real QEMU guest with a VM
-// generation ID device, the vmgenid daemon and clonesafe inside it, saved
-// while running and restored into two clones with new generation IDs.
+// Package e2e holds the end-to-end tests: a real guest with a VM generation
+// ID device, the vmgenid daemon and clonesafe inside it, saved while running
+// and restored into two clones with new generation IDs, on QEMU
+// (TestClones) and on libvirt (TestLibvirtClones). The scenario itself is
+// internal/clonestory's, shared with the demo.
 package e2e
 
 import (

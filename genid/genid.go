@@ -5,6 +5,12 @@
 // (String) shows the 16 bytes in memory order, as NetBSD's
 // hw.acpivmgenidN.id does; the GUID form (GUID) is the text QEMU accepts in
 // -device vmgenid,guid=... and returns from query-vm-generation-id.
+//
+// It is the one type both sides share: the guest's sources, daemon, state
+// file and events, and the host's engines (which make new IDs with New). It
+// also holds the one guard against a torn read of the 16 bytes, ReadStable,
+// which the sources use whether they read physical memory or sysctl. It
+// knows nothing of where an ID is stored.
 package genid
 
 import (

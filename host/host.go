@@ -5,6 +5,11 @@
 // host/libvirt over libvirt's RPC socket), so a third engine is one more
 // package; cloning a saved VM takes engine-specific options and stays in each
 // engine's package.
+//
+// Its callers are cmd/vmgenid-host and the test scenario
+// (internal/clonestory). Nothing on the guest side imports it or its
+// engines, so the vmgenid binary that runs in guests links no QMP or libvirt
+// client.
 package host
 
 import (

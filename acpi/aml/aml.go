@@ -16,6 +16,14 @@
 // and reads of fields in SystemMemory operation regions (through a
 // MemoryReader; nothing is ever written to memory).
 //
+// FindDevices and Notifiers are the two searches its callers need: the
+// devices with a given _HID or _CID and their status (the VM generation ID
+// and VMClock sources), and the methods whose Notify reaches a device (the
+// GPE and GED handlers whose interrupt counters the daemon watches). The
+// package knows no device of its own, no file and no table layout: acpi
+// hands it the definition blocks, and memory is read only through the
+// caller's MemoryReader.
+//
 // The input is outside data. Every read is bounds-checked, every loop and
 // recursion is counted against Options.MaxSteps and Options.MaxDepth, and
 // allocations are capped, so hostile AML yields an *Error naming the opcode

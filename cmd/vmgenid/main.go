@@ -7,6 +7,14 @@
 // Run "vmgenid help" for the list of commands. Each command lives in its own
 // file (cmd_NAME.go) and registers itself with register; this file only
 // parses the global flags and dispatches.
+//
+// The commands turn flags into options and results into text; the
+// decisions are the packages': where devices are found and their IDs read
+// (internal/source, internal/source/bsdsrc), which detectors run and when
+// the epoch advances (internal/daemon), the ACPI views (internal/acpiinspect),
+// the state file and its change feed (the root package). "vmgenid host"
+// runs the separate vmgenid-host program, so that this binary, which runs in
+// guests, links no hypervisor client.
 package main
 
 import (

@@ -7,6 +7,9 @@
 //
 // The transport is github.com/digitalocean/go-libvirt (libvirt's RPC protocol
 // in pure Go); domain XML is read and rewritten with libvirt.org/go/libvirtxml.
+//
+// Its callers are cmd/vmgenid-host and the test scenario
+// (internal/clonestory); no guest-side package imports it.
 package libvirt
 
 import (

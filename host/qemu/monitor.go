@@ -9,6 +9,10 @@
 //
 // QMP transport is github.com/digitalocean/go-qemu's qmp package; the replies
 // are decoded here, defensively, because they come from another process.
+//
+// Its callers are cmd/vmgenid-host, the test scenario (internal/clonestory)
+// and the test guest's builder (internal/guest); no guest-side package
+// imports it.
 package qemu
 
 import (

@@ -90,6 +90,14 @@
 // a check observed; the Daemon (this file) does the lifecycle and the
 // I/O around it: finding the device, reading the ID and the counts,
 // mixing into the kernel's pool, publishing, broadcasting and logging.
+// Which detectors run is chosen here too (select.go, from DetectOptions),
+// and what a restart needs beyond the state file is kept by continuity.go.
+//
+// Its caller is the vmgenid daemon command, which only turns flags into
+// Config and DetectOptions; internal/metrics watches it through Monitor.
+// It writes the state file (internal/state) and the events socket
+// (internal/events), and nothing reads it any other way: programs and the
+// root package know the daemon only through those two.
 package daemon
 
 import (

@@ -19,6 +19,12 @@
 // kern.entropy.epoch the kernel's reseeds (KernelReseeds). Those counts are
 // the only change evidence on guests where the ID cannot be read
 // (Firecracker has no /dev/mem).
+//
+// The package imports no other package of this module. The Detector and
+// Counter interfaces are implemented here and by the detectors that live
+// with their device: VMClock's (internal/vmclock), NetBSD's epoch and
+// FreeBSD's devd (internal/source/bsdsrc). The daemon chooses which run
+// (internal/daemon's select.go) and is their only caller.
 package detect
 
 import (

@@ -21,6 +21,10 @@
 //	{"refused":"too many connections from uid 1000 (16 allowed per user)"}
 //
 // Client.Next returns it as a *RefusedError.
+//
+// The daemon runs the Server; the root package's Watch is the Client's
+// caller. The package knows nothing of how a change is detected: an event
+// only says "look", and the reader takes the state from the state file.
 package events
 
 import (

@@ -10,6 +10,10 @@
 // without O_SYNC because the kernel's own vmgenid driver already maps the
 // page write-back: an uncached mapping conflicts with it and mmap fails
 // with EAGAIN (x86 PAT).
+//
+// It knows nothing of ACPI or of the ID: the sources (internal/source,
+// internal/source/bsdsrc, for the ID and for tables in memory) and the
+// ACPI inspector (internal/acpiinspect, for regions) say which bytes to read.
 package physmem
 
 import (

@@ -16,7 +16,8 @@
 // RemoveTemps recognises after a crash.
 //
 // The state and events packages call it; the daemon's forks note uses
-// ReadFile and WriteFile.
+// ReadFile and WriteFile, and the test guest's kernel cache MakeDir. It
+// knows nothing of what the files hold.
 package safefs
 
 import (

@@ -11,6 +11,11 @@
 // ACPINamespace gives the same load to VMClock discovery and to
 // NotifyingGPE, which finds the GPE whose handler notifies the device for
 // the daemon's interrupt-counter detector. Sources never import detectors.
+//
+// Its callers are the daemon (internal/daemon) and the commands that show
+// or read the ID (cmd/vmgenid's status and id); internal/source/bsdsrc adds
+// the BSD kernels' own view. Options and DefaultOptions hold the places to
+// look, so that the command only turns its flags into them.
 package source
 
 import (

@@ -24,6 +24,12 @@
 // the seqlock (Mapping.Read). Every word is read and written with 64-bit
 // atomic operations, so readers on other mappings of the same file, and Go's
 // race detector, see no data race.
+//
+// The daemon is the only writer. Readers are the root package (Epoch,
+// Current, Watch), the test guest's /init, and the daemon's metrics; the C
+// and Python readers (c/, python/) implement the same layout. The package
+// knows nothing of how changes are detected: the writer publishes the
+// Record it is given.
 package state
 
 import (

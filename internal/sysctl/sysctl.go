@@ -6,6 +6,12 @@
 // unsupported-everywhere reader elsewhere; Map is an in-memory Reader for
 // tests. Values are raw bytes as the kernel hands them out; Uint decodes the
 // integer types (4-byte int, 8-byte quad) in the machine's byte order.
+//
+// Its callers are internal/source/bsdsrc (the ID and the kernel's epoch),
+// the root package (kern.entropy.epoch when no daemon publishes on NetBSD),
+// the daemon (which hands the running kernel's variables to the BSD
+// detectors) and the vmgenid sysctl command. It knows
+// no variable of its own.
 package sysctl
 
 import (

@@ -17,6 +17,12 @@
 // page address from _CRS) asks the namespace the command or daemon loaded
 // once (acpi.Load) with the same device finder as the VM generation ID
 // source (aml.FindDevices).
+//
+// Detector implements detect.Detector and detect.Counter (a count of
+// generation-counter moves since it started, detect.Changes); the daemon
+// chooses and runs it, and vmgenid status shows what discovery found
+// (InspectNamespace, PrintStatus). The package decides nothing about the
+// epoch: a counter move is evidence for the daemon's decider.
 package vmclock
 
 import (

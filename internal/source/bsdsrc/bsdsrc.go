@@ -7,8 +7,17 @@
 // sysctl.System supplies the running kernel's values on NetBSD and FreeBSD.
 //
 // Where the kernel has no such driver, the ID can still be read the way
-// Linux reads it (ACPI tables plus physical memory) if the OS offers
-// /dev/mem: see ForOS and CheckFallback.
+// Linux reads it if the OS offers /dev/mem: the ACPI tables are read from
+// physical memory through the RSDP the kernel names (MemTables,
+// acpi.ReadMemory), and the ID from the device found in them; see ForOS and
+// CheckFallback.
+//
+// The package also holds these kernels' change detectors, because they read
+// the same sysctl nodes and devd stream as its sources: NetBSD's
+// kern.entropy.epoch (EpochDetector, a count of kernel reseeds) and
+// FreeBSD's devd notifications (DevdDetector); Detectors gives the daemon
+// those the running kernel offers. On NetBSD and FreeBSD, importing the
+// package registers its source with source.Detect (Platform).
 package bsdsrc
 
 import (
