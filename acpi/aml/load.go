@@ -247,16 +247,21 @@ func (ns *Namespace) openScope(scope *Node, np namePath, op uint16, blk *blockIn
 		}
 		return n, nil
 	}
-	kind := KindDevice
+	return ns.create(scope, np, scopeKind(op), blk, off, false)
+}
+
+// scopeKind is the kind of node a Device, Processor, PowerResource or
+// ThermalZone opcode declares.
+func scopeKind(op uint16) Kind {
 	switch op {
 	case opProcessor:
-		kind = KindProcessor
+		return KindProcessor
 	case opPowerRes:
-		kind = KindPowerResource
+		return KindPowerResource
 	case opThermalZone:
-		kind = KindThermalZone
+		return KindThermalZone
 	}
-	return ns.create(scope, np, kind, blk, off, false)
+	return KindDevice
 }
 
 // duplicateError says a name was defined twice.
@@ -477,17 +482,8 @@ func (in *interp) declareScope(t *term, scope *Node) error {
 			return in.errAt(t, fmt.Errorf("%w: Scope (%s)", ErrNotFound, t.name))
 		}
 	} else {
-		kind := KindDevice
-		switch t.op {
-		case opProcessor:
-			kind = KindProcessor
-		case opPowerRes:
-			kind = KindPowerResource
-		case opThermalZone:
-			kind = KindThermalZone
-		}
 		var err error
-		if n, err = ns.create(scope, t.name, kind, t.blk, t.off, false); err != nil {
+		if n, err = ns.create(scope, t.name, scopeKind(t.op), t.blk, t.off, false); err != nil {
 			return in.errAt(t, err)
 		}
 	}

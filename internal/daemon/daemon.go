@@ -436,7 +436,7 @@ func (d *Daemon) start(o Observation) error {
 	switch {
 	case dec.Why.Rule == RuleFresh:
 		rec := state.Record{Epoch: state.NextEpoch(0), Changes: kc.N}
-		d.setID(&rec, o.ID)
+		d.setID(&rec, o.ID, d.idMode)
 		if err := d.publish(rec); err != nil {
 			return err
 		}
@@ -451,7 +451,7 @@ func (d *Daemon) start(o Observation) error {
 	}
 	rec := last
 	rec.Changes = max(last.Changes, kc.N)
-	d.setID(&rec, o.ID)
+	d.setID(&rec, o.ID, d.idMode)
 	if err := d.publish(rec); err != nil {
 		return err
 	}
@@ -459,8 +459,10 @@ func (d *Daemon) start(o Observation) error {
 	return nil
 }
 
-func (d *Daemon) setID(rec *state.Record, id genid.ID) {
-	if d.idMode {
+// setID puts id and the device's address in rec when the ID is known, and
+// marks rec's ID unknown (no ID, no address) when it is not.
+func (d *Daemon) setID(rec *state.Record, id genid.ID, known bool) {
+	if known {
 		rec.Flags |= state.FlagIDKnown
 		rec.ID = id
 		rec.PAddr = d.found.Device.PAddr
@@ -694,15 +696,7 @@ func (d *Daemon) advance(rec state.Record, o Observation, known bool, via string
 	rec.Epoch = state.NextEpoch(rec.Epoch)
 	rec.Changes = max(rec.Changes+1, d.kernelCount(o.Counts).N)
 	rec.LastChange = now.UnixNano()
-	if known {
-		rec.Flags |= state.FlagIDKnown
-		rec.ID = id
-		rec.PAddr = d.found.Device.PAddr
-	} else {
-		rec.Flags &^= state.FlagIDKnown
-		rec.ID = genid.ID{}
-		rec.PAddr = 0
-	}
+	d.setID(&rec, id, known)
 	if err := d.publish(rec); err != nil {
 		return err
 	}
