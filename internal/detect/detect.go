@@ -20,11 +20,12 @@
 // the only change evidence on guests where the ID cannot be read
 // (Firecracker has no /dev/mem).
 //
-// The package imports no other package of this module. The Detector and
-// Counter interfaces are implemented here and by the detectors that live
-// with their device: VMClock's (internal/vmclock), NetBSD's epoch and
-// FreeBSD's devd (internal/source/bsdsrc). The daemon chooses which run
-// (internal/daemon's select.go) and is their only caller.
+// The BSD detectors (BSD: NetBSD's kern.entropy.epoch, FreeBSD's devd)
+// are here too; the kernel data they read is parsed by
+// internal/source/bsdsrc, which imports no detector. The VMClock detector
+// lives with its device (internal/vmclock) and implements Detector and
+// Counter. The daemon chooses which detectors run (internal/daemon's
+// select.go) and is their only caller.
 package detect
 
 import (

@@ -12,12 +12,11 @@
 // acpi.ReadMemory), and the ID from the device found in them; see ForOS and
 // CheckFallback.
 //
-// The package also holds these kernels' change detectors, because they read
-// the same sysctl nodes and devd stream as its sources: NetBSD's
-// kern.entropy.epoch (EpochDetector, a count of kernel reseeds) and
-// FreeBSD's devd notifications (DevdDetector); Detectors gives the daemon
-// those the running kernel offers. On NetBSD and FreeBSD, importing the
-// package registers its source with source.Detect (Platform).
+// It also parses the kernel data the BSD change detectors of
+// internal/detect read (kern.entropy.epoch: EpochWatcher; devd's events:
+// ParseDevdEvent), but imports no detector: data flows from here to them.
+// On NetBSD and FreeBSD, importing the package registers its source with
+// source.Detect (Platform).
 package bsdsrc
 
 import (
