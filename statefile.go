@@ -90,7 +90,8 @@ func (f *StateFile) Path() string { return f.path }
 // loads (the pointer to the mapped word, then the word) with no system
 // call and no lock.
 func (f *StateFile) Epoch() uint64 {
-	// epochword.LoadFrom written out to stay within the inlining budget.
+	// epochword.Load's two loads, on this file's slot, written out to stay
+	// within the inlining budget.
 	// One comparison rejects both 0 (nothing published) and values with
 	// epochword.FallbackBit set (clonesafe's timer epoch): those go
 	// through epochSlow.

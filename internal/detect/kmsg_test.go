@@ -111,7 +111,7 @@ func TestKmsgCountsBacklogAndFollows(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := k.Count(); got != (Count{Kind: KernelForks, N: 1}) {
-		t.Fatalf("backlog ForkCount = %+v, want 1 fork, none lost", got)
+		t.Fatalf("backlog Count = %+v, want 1 fork, none lost", got)
 	}
 	if got := k.Malformed(); got != 1 {
 		t.Errorf("Malformed = %d, want 1", got)
@@ -135,7 +135,7 @@ func TestKmsgCountsBacklogAndFollows(t *testing.T) {
 		t.Errorf("signal = %+v", s)
 	}
 	if got := k.Count(); got != (Count{Kind: KernelForks, N: 2}) {
-		t.Errorf("ForkCount = %+v, want 2 forks", got)
+		t.Errorf("Count = %+v, want 2 forks", got)
 	}
 	// Records lost (sequence jumps 4 -> 9): a signal and a Lost count.
 	w.WriteString(rec(4, 6000000, "x") + rec(9, 7000000, "y"))
@@ -144,7 +144,7 @@ func TestKmsgCountsBacklogAndFollows(t *testing.T) {
 		t.Errorf("signal after a gap = %+v, want a lost-records signal", s)
 	}
 	if got := k.Count(); got != (Count{Kind: KernelForks, N: 2, Lost: 1}) || got.Exact() {
-		t.Errorf("ForkCount = %+v, want 2 forks, 1 loss", got)
+		t.Errorf("Count = %+v, want 2 forks, 1 loss", got)
 	}
 	// Forged notice (user facility): nothing. The kernel's next notice
 	// shows that the forged one has been read: its signal comes next.
@@ -154,7 +154,7 @@ func TestKmsgCountsBacklogAndFollows(t *testing.T) {
 		t.Errorf("signal after a forged notice = %+v, want the kernel's notice at 9s", s)
 	}
 	if got := k.Count(); got.N != 3 {
-		t.Errorf("ForkCount = %+v, want 3 forks (the forged one not counted)", got)
+		t.Errorf("Count = %+v, want 3 forks (the forged one not counted)", got)
 	}
 	cancel()
 	if err := recv(t, done, "return from Run after cancel"); err != nil {
@@ -189,7 +189,7 @@ func TestKmsgLostAtStart(t *testing.T) {
 	}
 	defer k.Close()
 	if got := k.Count(); got != (Count{Kind: KernelForks, N: 1, Lost: 1}) {
-		t.Errorf("ForkCount = %+v, want 1 fork and a loss (the ring wrapped)", got)
+		t.Errorf("Count = %+v, want 1 fork and a loss (the ring wrapped)", got)
 	}
 }
 
@@ -212,7 +212,7 @@ func TestKmsgOverlongLine(t *testing.T) {
 	k.feed([]byte(strings.Repeat("a", maxKmsgLine+10)), nil)
 	k.feed([]byte("bbb\n"+rec(0, 1, forkNotice)), nil)
 	if got := k.Count(); got.N != 1 {
-		t.Errorf("ForkCount after an over-long line = %+v, want 1 fork", got)
+		t.Errorf("Count after an over-long line = %+v, want 1 fork", got)
 	}
 	if k.Malformed() != 1 {
 		t.Errorf("Malformed = %d, want 1", k.Malformed())
