@@ -26,6 +26,7 @@ import (
 	"sort"
 
 	"github.com/vmgenid/vmgenid/internal/source"
+	"github.com/vmgenid/vmgenid/internal/source/bsdsrc"
 )
 
 // command is one subcommand of vmgenid.
@@ -53,6 +54,8 @@ type globalFlags struct {
 	acpiTables string
 	deviceTree string
 	mem        string
+	// platforms are the OS-specific sources (the BSD kernels' drivers).
+	platforms []source.Platform
 }
 
 func (g *globalFlags) register(fs *flag.FlagSet) {
@@ -84,6 +87,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			acpiTables: source.DefaultACPITables,
 			deviceTree: source.DefaultDeviceTree,
 			mem:        source.DefaultMem,
+			platforms:  bsdsrc.Platforms(),
 		},
 		stdout: stdout,
 		stderr: stderr,

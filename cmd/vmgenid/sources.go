@@ -7,14 +7,11 @@ import (
 
 	"github.com/vmgenid/vmgenid/genid"
 	"github.com/vmgenid/vmgenid/internal/source"
-	// On NetBSD and FreeBSD this adds the kernel driver's sysctl view
-	// (and its physical-memory fallback) to source.Detect.
-	_ "github.com/vmgenid/vmgenid/internal/source/bsdsrc"
 )
 
 // sourceOptions turns the global flags into where sources look.
 func (g *globalFlags) sourceOptions() source.Options {
-	return source.Options{ACPITables: g.acpiTables, DeviceTree: g.deviceTree, Mem: g.mem}
+	return source.Options{ACPITables: g.acpiTables, DeviceTree: g.deviceTree, Mem: g.mem, Platforms: g.platforms}
 }
 
 // discovery is what the sources found.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 )
 
 // Options say where sources look. The zero value of a field means "do not
@@ -18,6 +17,10 @@ type Options struct {
 	// Mem is the physical-memory file: /dev/mem, or a regular file whose
 	// offsets are physical addresses.
 	Mem string
+	// Platforms are the OS-specific sources to try first: the BSD
+	// kernels' own drivers (bsdsrc.Platforms on NetBSD and FreeBSD, which
+	// the caller passes explicitly, as it does bsd detectors).
+	Platforms []Platform
 }
 
 // Default places.
@@ -44,19 +47,6 @@ type Locator interface {
 // and false.
 type Platform func(opts Options) (src Source, looked string, ok bool)
 
-var (
-	platformMu sync.Mutex
-	platforms  []Platform
-)
-
-// RegisterPlatform adds an OS-specific source to Detect. The BSD sources
-// (internal/source/bsdsrc, platform_bsd.go) call it from init.
-func RegisterPlatform(p Platform) {
-	platformMu.Lock()
-	defer platformMu.Unlock()
-	platforms = append(platforms, p)
-}
-
 // NotFoundError says that no source applies, and where Detect looked.
 type NotFoundError struct {
 	Looked []string
@@ -77,10 +67,7 @@ func Detect(opts Options) ([]Source, error) {
 		out    []Source
 		looked []string
 	)
-	platformMu.Lock()
-	ps := append([]Platform(nil), platforms...)
-	platformMu.Unlock()
-	for _, p := range ps {
+	for _, p := range opts.Platforms {
 		src, where, ok := p(opts)
 		if ok {
 			out = append(out, src)

@@ -18,14 +18,9 @@ func (f fakeSource) ReadID(Device) (genid.ID, string, error) {
 	return genid.ID{1}, "fake", nil
 }
 
-func init() {
-	// Applies only to the test that asks for it by its Mem value.
-	RegisterPlatform(func(opts Options) (Source, string, bool) {
-		if opts.Mem != "platform-test" {
-			return nil, "", false
-		}
-		return fakeSource{[]Device{{Name: "acpivmgenid0", Path: "hw.acpivmgenid0"}}}, "", true
-	})
+// fakePlatform is an OS-specific source that always applies.
+func fakePlatform(Options) (Source, string, bool) {
+	return fakeSource{[]Device{{Name: "acpivmgenid0", Path: "hw.acpivmgenid0"}}}, "", true
 }
 
 func TestDetect(t *testing.T) {
@@ -53,7 +48,7 @@ func TestDetect(t *testing.T) {
 		{Options{ACPITables: fc, DeviceTree: none}, "acpi", "acpivmgenid0", `\_SB.VGEN`, false},
 		{Options{ACPITables: none, DeviceTree: dt}, "devicetree", "acpivmgenid0", "/vmgenid@1", false},
 		{Options{ACPITables: fc, DeviceTree: dt}, "acpi,devicetree", "acpivmgenid0,acpivmgenid1", `\_SB.VGEN,/vmgenid@1`, false},
-		{Options{ACPITables: fc, DeviceTree: dt, Mem: "platform-test"}, "fake,acpi,devicetree", "acpivmgenid0,acpivmgenid1,acpivmgenid2", `hw.acpivmgenid0,\_SB.VGEN,/vmgenid@1`, false},
+		{Options{ACPITables: fc, DeviceTree: dt, Mem: "m", Platforms: []Platform{fakePlatform}}, "fake,acpi,devicetree", "acpivmgenid0,acpivmgenid1,acpivmgenid2", `hw.acpivmgenid0,\_SB.VGEN,/vmgenid@1`, false},
 		{Options{DeviceTree: emptyTree}, "devicetree", "", "", true},
 	}
 	for _, tt := range tests {

@@ -9,8 +9,8 @@ import (
 	"github.com/vmgenid/vmgenid/internal/sysctl"
 )
 
-// Platform is the source.Platform for goos's kernel (registered by this
-// package's init on NetBSD and FreeBSD). In order:
+// Platform is the source.Platform for goos's kernel (Platforms returns it on
+// NetBSD and FreeBSD). In order:
 //   - the kernel's own driver, when it shows a device (ForOS);
 //   - else, if physical memory (opts.Mem) cannot be opened, no source, and
 //     the looked-at text explains both problems (CheckFallback);

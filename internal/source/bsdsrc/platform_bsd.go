@@ -9,10 +9,10 @@ import (
 	"github.com/vmgenid/vmgenid/internal/sysctl"
 )
 
-// On the BSDs, importing this package adds the kernel-driver source (with
-// its physical-memory fallback) to source.Detect.
-func init() {
-	source.RegisterPlatform(func(opts source.Options) (source.Source, string, bool) {
+// Platforms returns the kernel-driver source of this BSD (with its
+// physical-memory fallback), for source.Options.Platforms.
+func Platforms() []source.Platform {
+	return []source.Platform{func(opts source.Options) (source.Source, string, bool) {
 		return Platform(runtime.GOOS, sysctl.System(), opts)
-	})
+	}}
 }
