@@ -133,7 +133,7 @@ func buildStatus(env *cmdEnv) (statusReport, bool) {
 		// The BSD drivers' sysctl nodes need no address (FreeBSD's
 		// vmgenc(4) does not even say it, NetBSD's hides it from
 		// non-root): only memory reads do.
-		if err := d.Readable(); err != nil && d.Origin != "sysctl" {
+		if err := d.Readable(); err != nil && !d.ByKernel {
 			ds.ReadError = "no usable address"
 		} else {
 			r := readID(f)

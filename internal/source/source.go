@@ -38,6 +38,9 @@ type Device struct {
 	// Origin names where the device was defined: the ACPI table ("DSDT",
 	// "SSDT1"), "devicetree", or "sysctl".
 	Origin string
+	// ByKernel says that the kernel's own driver reads the ID (NetBSD's
+	// and FreeBSD's sysctl nodes), so no physical address is needed.
+	ByKernel bool
 	// PAddr is the physical address of the 16 ID bytes; 0 if unknown.
 	PAddr uint64
 	// AddrErr says why PAddr could not be worked out, or what is wrong

@@ -53,10 +53,11 @@ func (s *FreeBSD) Devices() ([]source.Device, error) {
 	for i, n := range units {
 		node := FreeBSDNode + "." + strconv.Itoa(n)
 		d := source.Device{
-			Name:    fmt.Sprintf("%s%d", NetBSDDevicePrefix, i),
-			Path:    node,
-			Origin:  "sysctl",
-			AddrErr: ErrAddrNotExported,
+			Name:     fmt.Sprintf("%s%d", NetBSDDevicePrefix, i),
+			Path:     node,
+			Origin:   "sysctl",
+			ByKernel: true,
+			AddrErr:  ErrAddrNotExported,
 		}
 		if pnp, err := sysctl.String(s.r, node+".%pnpinfo"); err == nil {
 			d.HID, d.CIDs = parsePNPInfo(pnp)

@@ -54,9 +54,10 @@ func (s *NetBSD) Devices() ([]source.Device, error) {
 	for _, n := range units {
 		node := fmt.Sprintf("hw.%s%d", NetBSDDevicePrefix, n)
 		d := source.Device{
-			Name:   fmt.Sprintf("%s%d", NetBSDDevicePrefix, n),
-			Path:   node,
-			Origin: "sysctl",
+			Name:     fmt.Sprintf("%s%d", NetBSDDevicePrefix, n),
+			Path:     node,
+			Origin:   "sysctl",
+			ByKernel: true,
 		}
 		paddr, err := sysctl.Uint(s.r, node+".paddr")
 		if err != nil {
