@@ -129,5 +129,6 @@ type Counter interface {
 }
 
 // ErrUnsupported is returned by constructors of detectors that do not exist
-// on this operating system.
-var ErrUnsupported = errors.New("detector not supported on this operating system")
+// on this operating system. It wraps errors.ErrUnsupported, the one error
+// every package here uses for "not on this operating system".
+var ErrUnsupported = fmt.Errorf("detector not supported on this operating system: %w", errors.ErrUnsupported)

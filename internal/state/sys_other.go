@@ -11,7 +11,7 @@ import (
 )
 
 // errUnsupported explains that this OS has no shared file mappings here.
-var errUnsupported = fmt.Errorf("state: shared file mappings are not supported on %s", runtime.GOOS)
+var errUnsupported = fmt.Errorf("state: shared file mappings are not supported on %s: %w", runtime.GOOS, errors.ErrUnsupported)
 
 func mmapFile(f *os.File, writable bool) ([]byte, error) { return nil, errUnsupported }
 

@@ -15,7 +15,8 @@ const DevicePattern = "/dev/vmclock*"
 // ErrUnsupportedOS is returned for VMClock devices on systems without a
 // VMClock driver: only Linux (ptp_vmclock, CONFIG_PTP_1588_CLOCK_VMCLOCK)
 // offers one. Page-image files work everywhere.
-var ErrUnsupportedOS = fmt.Errorf("VMClock devices are not supported on %s: only Linux has a VMClock driver (ptp_vmclock)", runtime.GOOS)
+// It wraps errors.ErrUnsupported.
+var ErrUnsupportedOS = fmt.Errorf("VMClock devices are not supported on %s: only Linux has a VMClock driver (ptp_vmclock): %w", runtime.GOOS, errors.ErrUnsupported)
 
 // errNoNotifications says the device does not wake poll() (POLLHUP: the
 // hypervisor announces no notifications).
