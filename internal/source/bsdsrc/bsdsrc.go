@@ -15,8 +15,9 @@
 // It also parses the kernel data the BSD change detectors of
 // internal/detect read (kern.entropy.epoch: EpochWatcher; devd's events:
 // ParseDevdEvent), but imports no detector: data flows from here to them.
-// On NetBSD and FreeBSD, importing the package registers its source with
-// source.Detect (Platform).
+// Platforms gives the kernel-driver source (Platform) for
+// source.Options.Platforms on NetBSD and FreeBSD, and nothing elsewhere;
+// the vmgenid command passes it in.
 package bsdsrc
 
 import (
