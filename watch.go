@@ -12,7 +12,8 @@ import (
 
 // Watch timing: how often the epoch is polled, how often a lost or absent
 // event socket is dialled again, and how often the state file's identity
-// is checked (one stat). Tests change them.
+// is checked (one stat). Tests change them; a Watch copies them when it
+// starts, so that its goroutine never reads them while a test writes them.
 var (
 	pollInterval   = 100 * time.Millisecond
 	redialInterval = time.Second
@@ -48,6 +49,7 @@ func (f *StateFile) Watch(ctx context.Context, report func(error)) <-chan State 
 	w := &watcher{
 		f: f, ctx: ctx, out: ch, report: report,
 		poke: make(chan struct{}, 1), lost: make(chan lostConn, 1),
+		poll: pollInterval, redial: redialInterval, recheck: recheckEvery,
 	}
 	go w.loop()
 	return ch
@@ -65,6 +67,9 @@ type watcher struct {
 	client      *events.Client
 	lastDial    time.Time
 	lastProblem string
+	poll        time.Duration // pollInterval, redialInterval and recheckEvery
+	redial      time.Duration // when Watch was called
+	recheck     int
 }
 
 // lostConn says why the reader of client stopped.
@@ -76,7 +81,7 @@ type lostConn struct {
 func (w *watcher) loop() {
 	defer close(w.out)
 	defer w.hangUp()
-	tick := time.NewTicker(pollInterval)
+	tick := time.NewTicker(w.poll)
 	defer tick.Stop()
 	// Dial before reading the current state, so that no change falls
 	// between the two.
@@ -98,11 +103,11 @@ func (w *watcher) loop() {
 			}
 			ok = true
 		case <-tick.C:
-			if w.client == nil && w.f.socket != "" && time.Since(w.lastDial) >= redialInterval {
+			if w.client == nil && w.f.socket != "" && time.Since(w.lastDial) >= w.redial {
 				w.dial()
 			}
 			// Until the first publish, look for the file on every poll.
-			ok = w.check(w.last == 0 || polls%recheckEvery == 0)
+			ok = w.check(w.last == 0 || polls%w.recheck == 0)
 		}
 		if !ok {
 			return
