@@ -7,8 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/vmgenid/vmgenid/internal/daemon"
-	"github.com/vmgenid/vmgenid/internal/source"
+	"github.com/vmgenid/vmgenid/internal/status"
 	"github.com/vmgenid/vmgenid/internal/vmclock"
 )
 
@@ -30,130 +29,10 @@ func init() {
 	})
 }
 
-// statusReport is what status prints; its JSON form is the --json output.
-type statusReport struct {
-	Sources []sourceStatus `json:"sources"`
-	Devices []deviceStatus `json:"devices"`
-	// VMClocks are the VMClock devices in the ACPI tables: not ID
-	// devices, but another change signal the machine offers.
-	VMClocks []vmclock.Status `json:"vmclocks,omitempty"`
-	// Detection is how a daemon started with the defaults would learn of
-	// a change: "event-driven" or "polling", and why.
-	// Only when the tables are this machine's.
-	Detection *detectionStatus `json:"detection,omitempty"`
-	// Error says why nothing could be found, with where it looked.
-	Error string `json:"error,omitempty"`
-}
-
-type detectionStatus struct {
-	Mode   string   `json:"mode"`
-	Events []string `json:"events,omitempty"`
-	Why    string   `json:"why"`
-}
-
-type sourceStatus struct {
-	Kind     string   `json:"kind"`
-	Location string   `json:"location,omitempty"`
-	Error    string   `json:"error,omitempty"`
-	Warnings []string `json:"warnings,omitempty"`
-}
-
-type deviceStatus struct {
-	Name   string   `json:"name"`
-	Source string   `json:"source"`
-	Path   string   `json:"path"`
-	HID    string   `json:"hid"`
-	CIDs   []string `json:"cids,omitempty"`
-	Origin string   `json:"origin"`
-	// PAddr is hex ("0xdfff0"); empty when unknown.
-	PAddr        string `json:"paddr,omitempty"`
-	PAddrWarning string `json:"paddr_warning,omitempty"`
-	PAddrError   string `json:"paddr_error,omitempty"`
-	ID           string `json:"id,omitempty"`
-	GUID         string `json:"guid,omitempty"`
-	ReadBy       string `json:"read_by,omitempty"`
-	ReadError    string `json:"read_error,omitempty"`
-}
-
-// warner is implemented by sources that collect non-fatal problems.
-type warner interface{ Warnings() []error }
-
-func buildStatus(env *cmdEnv) (statusReport, bool) {
-	var rep statusReport
-	// The daemon's mode depends on this machine's kernel and devices:
-	// said only when the tables are this machine's.
-	if env.global.acpiTables == source.DefaultACPITables {
-		plan := daemon.ProbePlan(daemon.DefaultDetectOptions())
-		rep.Detection = &detectionStatus{Mode: plan.Mode.String(), Events: plan.Events, Why: plan.Why}
-	}
-	srcs, err := source.Detect(env.global.sourceOptions())
-	if err != nil {
-		rep.Error = err.Error()
-		return rep, false
-	}
-	defer source.CloseAll(srcs)
-	// The namespace the acpi source loads, once for both; its problems
-	// are reported with that source below.
-	if ns, _ := source.ACPINamespace(srcs); ns != nil {
-		rep.VMClocks = vmclock.InspectNamespace(ns)
-	}
-	found, _, err := source.FindAll(srcs)
-	if err != nil {
-		rep.Error = err.Error()
-	}
-	// Per-source lines: Devices is cached by the sources, so asking
-	// again costs nothing and gives each source's own error.
-	for _, s := range srcs {
-		ss := sourceStatus{Kind: s.Kind()}
-		if l, ok := s.(source.Locator); ok {
-			ss.Location = l.Location()
-		}
-		if _, err := s.Devices(); err != nil {
-			ss.Error = err.Error()
-		}
-		if w, ok := s.(warner); ok {
-			for _, e := range w.Warnings() {
-				ss.Warnings = append(ss.Warnings, e.Error())
-			}
-		}
-		rep.Sources = append(rep.Sources, ss)
-	}
-	anyRead := false
-	for _, f := range found {
-		d := f.Device
-		ds := deviceStatus{Name: f.Name, Source: f.Source.Kind(), Path: d.Path, HID: d.HID, CIDs: d.CIDs, Origin: d.Origin}
-		if d.PAddr != 0 {
-			ds.PAddr = fmt.Sprintf("%#x", d.PAddr)
-		}
-		if w := warnOf(d); w != nil {
-			ds.PAddrWarning = w.Error()
-		} else if d.AddrErr != nil {
-			ds.PAddrError = d.AddrErr.Error()
-		}
-		// The BSD drivers' sysctl nodes need no address (FreeBSD's
-		// vmgenc(4) does not even say it, NetBSD's hides it from
-		// non-root): only memory reads do.
-		if err := d.Readable(); err != nil && !d.ByKernel {
-			ds.ReadError = "no usable address"
-		} else {
-			r := readID(f)
-			ds.ReadBy = r.method
-			if r.err != nil {
-				ds.ReadError = r.err.Error()
-			} else {
-				ds.ID, ds.GUID = r.id.String(), r.id.GUID()
-				anyRead = true
-			}
-		}
-		rep.Devices = append(rep.Devices, ds)
-	}
-	return rep, anyRead
-}
-
 // runStatus prints the report. The exit status is 1 when no ID could be
 // read, so that scripts can tell; the report says why.
 func runStatus(env *cmdEnv, asJSON bool) error {
-	rep, ok := buildStatus(env)
+	rep, ok := status.Build(env.global.sourceOptions())
 	if asJSON {
 		enc := json.NewEncoder(env.stdout)
 		enc.SetIndent("", "  ")
@@ -169,7 +48,7 @@ func runStatus(env *cmdEnv, asJSON bool) error {
 	return nil
 }
 
-func printStatus(w io.Writer, rep statusReport) {
+func printStatus(w io.Writer, rep status.Report) {
 	for _, s := range rep.Sources {
 		line := s.Kind
 		if s.Location != "" {
