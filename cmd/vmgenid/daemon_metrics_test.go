@@ -110,6 +110,18 @@ func scrape(t *testing.T, addr string) (map[string]*dto.MetricFamily, []byte) {
 
 // metricValue returns the one sample of the family name with the given
 // type (and, for labelled families, the label detector=label).
+// hasDetector says whether the family name has a sample for detector.
+func hasDetector(fams map[string]*dto.MetricFamily, name, detector string) bool {
+	for _, m := range fams[name].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "detector" && l.GetValue() == detector {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func metricValue(t *testing.T, fams map[string]*dto.MetricFamily, name string, typ dto.MetricType, label string) *dto.Metric {
 	t.Helper()
 	f := fams[name]
@@ -192,9 +204,11 @@ func TestDaemonMetrics(t *testing.T) {
 	addr := m[1]
 
 	rec := r.waitEpoch(t, f, 1)
-	// The daemon publishes before it starts the detectors.
+	// The daemon publishes before it starts the detectors, and a scrape
+	// may gather the two per-detector families on either side of the
+	// poll detector's start: wait until both show it.
 	fams, _ := scrape(t, addr)
-	for deadline := time.Now().Add(10 * time.Second); fams["vmgenid_detector_running"] == nil; fams, _ = scrape(t, addr) {
+	for deadline := time.Now().Add(10 * time.Second); !hasDetector(fams, "vmgenid_detector_running", "poll") || !hasDetector(fams, "vmgenid_detector_signals_total", "poll"); fams, _ = scrape(t, addr) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no detector ever reported running:\n%s", f.stderr)
 		}

@@ -111,9 +111,10 @@ func (m *Metrics) DetectorRunning(name string, running bool) {
 	if running {
 		v = 1
 	}
-	m.running.WithLabelValues(name).Set(v)
-	// A detector that has not signalled yet shows 0 rather than nothing.
+	// A detector that has not signalled yet shows 0 rather than nothing
+	// (created first, so that running never shows a detector without it).
 	m.signals.WithLabelValues(name)
+	m.running.WithLabelValues(name).Set(v)
 }
 
 // Signal implements daemon.Monitor.
