@@ -81,7 +81,7 @@ var knownDifferences = []rule{
 		},
 	},
 	{
-		reason: "open: listed one by one in openDifferences, each with what is known of its cause (see /work/team/aml-diffs.md); to be fixed, not kept",
+		reason: "open: listed one by one in openDifferences, each with what is known of its cause; to be fixed, not kept",
 		match: func(d difference, _ []error) bool {
 			return openDifferences[d.machine.name+" "+d.kind+" "+d.path] != ""
 		},

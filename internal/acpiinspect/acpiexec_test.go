@@ -294,6 +294,25 @@ type prepared struct {
 	err  error
 }
 
+// rerunning serialises the second runs of prepared.again.
+var rerunning sync.Mutex
+
+// again loads p's machine afresh and runs acpiexec on it once more, with no
+// other second run at the same time.
+func (p *prepared) again(ctx context.Context, bin string) (*prepared, error) {
+	rerunning.Lock()
+	defer rerunning.Unlock()
+	ns, err := loadFiles(p.m.files)
+	if err != nil {
+		return nil, err
+	}
+	q := &prepared{m: p.m, ns: ns, objs: Objects(ns), eval: p.eval, done: p.done}
+	if q.ref, err = runACPIExec(ctx, bin, p.m.files, p.eval); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
 // prepare loads m here and starts acpiexec on it (sem bounds the runs).
 func prepare(ctx context.Context, bin string, m machine, sem chan struct{}, wg *sync.WaitGroup) *prepared {
 	p := &prepared{m: m, done: make(chan struct{})}
@@ -487,6 +506,19 @@ func TestACPIExecDifferential(t *testing.T) {
 					t.Fatal(p.err)
 				}
 				c, unexpected, allowed := compareMachine(p)
+				if len(unexpected) > 0 {
+					// acpiexec's answers depend on time: its loop
+					// timeout (-to 1) and AML Sleeps are wall-clock,
+					// and 16 runs share the cores with the rest of the
+					// suite. A difference counts when a second run,
+					// alone on the machine, repeats it; ours are
+					// deterministic, so a real defect always does.
+					if q, err := p.again(ctx, bin); err != nil {
+						t.Errorf("acpiexec again on %s: %v", m.name, err)
+					} else {
+						c, unexpected, allowed = compareMachine(q)
+					}
+				}
 				mu.Lock()
 				defer mu.Unlock()
 				tc := tally[m.corpus]
