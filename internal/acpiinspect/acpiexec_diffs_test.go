@@ -93,7 +93,7 @@ var knownDifferences = []rule{
 		},
 	},
 	{
-		reason: "External declarations are nodes here; ACPICA creates none (issue 12, \"Also\"; loader side)",
+		reason: "External declarations are nodes here; ACPICA creates none (loader side)",
 		match: func(d difference, _ []error) bool {
 			return d.kind == "ours only" && d.ours == "External"
 		},

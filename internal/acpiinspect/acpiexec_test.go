@@ -20,15 +20,16 @@ import (
 	"github.com/vmgenid/vmgenid/acpi/aml"
 )
 
-// The differential test: every machine of ../shared/corpus/linuxhw and every
-// committed table of ours is loaded through this package and through ACPICA's
+// The differential test: every machine of the linuxhw corpus (corpusDir) and
+// every committed table of ours is loaded through this package and through ACPICA's
 // acpiexec (one run per machine, fed a command script on stdin); the
 // namespaces are compared, then every Name and every Method without
 // arguments is evaluated through both, regions reading as zeros.
 // Differences allowed are those of knownDifferences (acpiexec_diffs_test.go),
 // each with its reason; any other fails the test.
 
-// corpusDir is the linuxhw corpus, beside the repository.
+// corpusDir is the linuxhw corpus (real machines' DSDT and SSDTs), too
+// large to commit, so it is looked for beside the repository.
 const corpusDir = "../../../shared/corpus/linuxhw"
 
 // machine is one set of tables loaded together, in load order.
