@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vmgenid/vmgenid/internal/source"
 )
 
 // fakeLinux builds a sysfs tree with the Firecracker guest's ACPI VMClock
@@ -195,15 +197,15 @@ func TestCheckBindingUnknownPath(t *testing.T) {
 // a VMClock device (a Firecracker or QEMU guest that offers one) and skips
 // saying so elsewhere.
 func TestInspectLive(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(LiveTablesDir, "DSDT")); err != nil {
-		t.Skipf("needs Linux's live ACPI tables in %s: %v", LiveTablesDir, err)
+	if _, err := os.Stat(filepath.Join(source.DefaultACPITables, "DSDT")); err != nil {
+		t.Skipf("needs Linux's live ACPI tables in %s: %v", source.DefaultACPITables, err)
 	}
-	sts, err := Inspect(LiveTablesDir)
+	sts, err := Inspect(source.DefaultACPITables)
 	if err != nil {
-		t.Skipf("needs readable ACPI tables in %s: %v", LiveTablesDir, err)
+		t.Skipf("needs readable ACPI tables in %s: %v", source.DefaultACPITables, err)
 	}
 	if len(sts) == 0 {
-		t.Skipf("needs a VMClock device (_HID %s or %s) in the tables in %s; they have none", HIDAmazon, CIDVMClock, LiveTablesDir)
+		t.Skipf("needs a VMClock device (_HID %s or %s) in the tables in %s; they have none", HIDAmazon, CIDVMClock, source.DefaultACPITables)
 	}
 	devs, _ := FindDevices()
 	for _, s := range sts {

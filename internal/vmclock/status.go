@@ -2,16 +2,15 @@ package vmclock
 
 import (
 	"fmt"
-	"github.com/vmgenid/vmgenid/acpi"
-	"github.com/vmgenid/vmgenid/acpi/aml"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-)
 
-// LiveTablesDir is where Linux shows the running machine's ACPI tables.
-const LiveTablesDir = "/sys/firmware/acpi/tables"
+	"github.com/vmgenid/vmgenid/acpi"
+	"github.com/vmgenid/vmgenid/acpi/aml"
+	"github.com/vmgenid/vmgenid/internal/source"
+)
 
 // Status is what "vmgenid status" shows about one VMClock device; its JSON
 // form goes into the --json report.
@@ -62,11 +61,11 @@ func Inspect(tablesDir string) ([]Status, error) {
 
 // InspectNamespace reports the VMClock devices in an already loaded
 // namespace and, when its tables are this machine's own (ns.Where is
-// LiveTablesDir), whether a driver is bound to each and what the page
-// holds.
+// source.DefaultACPITables), whether a driver is bound to each and what
+// the page holds.
 func InspectNamespace(ns *acpi.Namespace) []Status {
 	devs := Discover(ns.Namespace)
-	live := sameDir(ns.Where, LiveTablesDir)
+	live := sameDir(ns.Where, source.DefaultACPITables)
 	out := make([]Status, 0, len(devs))
 	for i, d := range devs {
 		var b Binding
