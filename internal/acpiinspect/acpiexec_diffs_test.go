@@ -92,12 +92,6 @@ var knownDifferences = []rule{
 			return d.afterTimeout && (d.kind == "value" || d.kind == "we fail" || d.kind == "acpiexec fails")
 		},
 	},
-	{
-		reason: "External declarations are nodes here; ACPICA creates none (loader side)",
-		match: func(d difference, _ []error) bool {
-			return d.kind == "ours only" && d.ours == "External"
-		},
-	},
 }
 
 // allowedBy returns the rule allowing d, or nil.
