@@ -4,7 +4,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: demo test deps check cross unit fuzz bench bench-latency build install deb manlint deb-test
+.PHONY: demo test deps check cross unit fuzz bench bench-latency bench-clonesafe build install deb manlint deb-test
 
 # The main job: a real QEMU guest with a VM generation ID device, snapshotted
 # and restored into two clones.
@@ -34,6 +34,12 @@ unit:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./ ./clonesafe/
+
+# clonesafe.Uint64 against the runtime's rand.Uint64, with and without a
+# published epoch, interleaved in one process: min, median and max over
+# 10 runs of the per-run medians and ratios.
+bench-clonesafe:
+	@out=$$($(GO) test -run '^$$' -bench Uint64VsRuntime -count 10 ./clonesafe/) && echo "$$out" && echo "$$out" | ./scripts/bench-minmedmax
 
 # The daemon's reaction time, from a kernel fork line (or an ID change) to
 # the published epoch: p50, p99 and max over 200 changes per path.
