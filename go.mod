@@ -1,10 +1,10 @@
 module github.com/vmgenid/vmgenid
 
 // The oldest Go this module builds with: its requirements golang.org/x/sys
-// v0.50.0, x/net v0.62.0, x/crypto v0.58.0, prometheus client_golang
-// v1.25.0 and common v0.74.0, pandatix/go-abnf v0.5.5 and x/term v0.47.0
-// declare go 1.26.0, and the go command refuses a main module older than
-// one of its requirements.
+// v0.50.0, x/net v0.62.0, x/crypto v0.58.0, prometheus common v0.74.0
+// (tests only), pandatix/go-abnf v0.5.5 and x/term v0.47.0 declare go
+// 1.26.0, and the go command refuses a main module older than one of its
+// requirements.
 // The code alone needs go 1.25 (sync.WaitGroup.Go).
 go 1.26.0
 
@@ -13,7 +13,6 @@ require (
 	github.com/digitalocean/go-qemu v0.0.0-20250212194115-ee9b0668d242
 	github.com/google/uuid v1.6.0
 	github.com/mdlayher/netlink v1.11.2
-	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/client_model v0.6.3
 	github.com/prometheus/common v0.74.0
 	golang.org/x/sys v0.50.0
@@ -21,13 +20,10 @@ require (
 )
 
 require (
-	github.com/beorn7/perks v1.0.1 // indirect
-	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/mdlayher/socket v0.6.0 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/pandatix/go-abnf v0.5.5 // indirect
-	github.com/prometheus/procfs v0.22.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect

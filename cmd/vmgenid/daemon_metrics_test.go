@@ -186,7 +186,7 @@ func checkMetrics(t *testing.T, addr string, fams map[string]*dto.MetricFamily, 
 	}
 	for _, name := range []string{"process_cpu_seconds_total", "go_goroutines"} {
 		if fams[name] == nil {
-			t.Errorf("no %s: the process and Go collectors are missing", name)
+			t.Errorf("no %s: the process metrics are missing", name)
 		}
 	}
 }

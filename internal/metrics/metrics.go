@@ -1,24 +1,36 @@
 // Package metrics serves the daemon's Prometheus metrics (vmgenid daemon
 // --metrics ADDR). It is fed by the daemon's Monitor hook and exposes the
 // epoch, the change count, the time of the last change, whether the ID is
-// known, each detector's state and signal count, and the check durations,
-// plus the client library's process and Go collectors. It never exposes
-// the ID itself: the ID is what clones differ in, and a metrics endpoint is
-// no place to spread it.
+// known, each detector's state and signal count, the check durations, and
+// the process's CPU time and goroutines. It never exposes the ID itself:
+// the ID is what clones differ in, and a metrics endpoint is no place to
+// spread it.
+//
+// The metrics are written in Prometheus's text exposition format here
+// rather than through client_golang: that library brought protobuf and
+// procfs into the vmgenid binary that runs in small VMs (3.8 MB of its
+// 14.5 MB, whatever collectors are registered), for a few fixed families
+// that one function writes. The tests parse the output with Prometheus's
+// own parser and promtool.
 package metrics
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
+	"math"
 	"net"
 	"net/http"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/vmgenid/vmgenid/internal/daemon"
 	"github.com/vmgenid/vmgenid/internal/state"
@@ -27,101 +39,169 @@ import (
 // CheckBuckets are the check-duration histogram's upper bounds in seconds:
 // a check reads 16 bytes and maybe publishes a page (microseconds); the
 // top buckets catch a slow /dev/mem or a stalled disk.
-var CheckBuckets = prometheus.ExponentialBuckets(10e-6, 4, 9) // 10µs .. 655ms
+var CheckBuckets = func() []float64 {
+	b := make([]float64, 9) // 10µs .. 655ms
+	for i := range b {
+		b[i] = 10e-6 * math.Pow(4, float64(i))
+	}
+	return b
+}()
 
-// Metrics is a daemon.Monitor that keeps the daemon's metrics in its own
-// registry.
+// Metrics is a daemon.Monitor that keeps the daemon's metrics and serves
+// them.
 type Metrics struct {
-	reg *prometheus.Registry
+	mu        sync.Mutex
+	rec       state.Record // the last record published; its ID is never read
+	detectors map[string]*detector
+	checks    []uint64 // per bucket of CheckBuckets, and +Inf last
+	checkSum  float64  // seconds
+}
 
-	mu  sync.Mutex
-	rec state.Record // the last record published; its ID is never read
-
-	running *prometheus.GaugeVec
-	signals *prometheus.CounterVec
-	checks  prometheus.Histogram
+// detector is one detector's state and signal count.
+type detector struct {
+	running bool
+	signals uint64
 }
 
 var _ daemon.Monitor = (*Metrics)(nil)
 
-// New returns the metrics, registered in a registry of their own (not the
-// global one) with the process and Go collectors.
+// New returns empty metrics.
 func New() *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry()}
-	m.running = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "vmgenid_detector_running",
-		Help: "Whether the detector runs (1) or has stopped (0).",
-	}, []string{"detector"})
-	m.signals = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "vmgenid_detector_signals_total",
-		Help: "Signals (\"maybe changed\") the detector gave since the daemon started.",
-	}, []string{"detector"})
-	m.checks = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name:    "vmgenid_check_duration_seconds",
-		Help:    "Time one check took: reading the ID or the change counts and, on a change, reseeding and publishing.",
-		Buckets: CheckBuckets,
-	})
-	record := func(f func(state.Record) float64) func() float64 {
-		return func() float64 {
-			m.mu.Lock()
-			defer m.mu.Unlock()
-			return f(m.rec)
-		}
-	}
-	m.reg.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "vmgenid_epoch",
-			Help: "The entropy epoch published in the state file (0: nothing published yet).",
-		}, record(func(r state.Record) float64 { return float64(r.Epoch) })),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "vmgenid_changes_total",
-			Help: "VM generation changes seen since boot, as published in the state file.",
-		}, record(func(r state.Record) float64 { return float64(r.Changes) })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "vmgenid_last_change_timestamp_seconds",
-			Help: "Unix time of the last change since boot (0: none).",
-		}, record(func(r state.Record) float64 { return float64(r.LastChange) / 1e9 })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "vmgenid_id_known",
-			Help: "Whether the published record holds the VM generation ID (1) or the ID is unknown (0).",
-		}, record(func(r state.Record) float64 {
-			if r.IDKnown() {
-				return 1
-			}
-			return 0
-		})),
-		m.running, m.signals, m.checks,
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewGoCollector(),
-	)
-	return m
+	return &Metrics{detectors: map[string]*detector{}, checks: make([]uint64, len(CheckBuckets)+1)}
 }
 
-// Registry returns the registry the metrics are in.
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
-
-// Handler serves the metrics in the exposition format.
+// Handler serves the metrics in the text exposition format.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		m.WriteTo(w)
+	})
+}
+
+// WriteTo writes the metrics in the text exposition format, all taken at
+// one moment: a signal and its check are never split between two families.
+func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
+	var cpu float64
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		cpu = float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+	}
+	var b bytes.Buffer
+	family := func(name, typ, help string) {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", name, escapeHelp(help), name, typ)
+	}
+	sample := func(name, labels string, v float64) {
+		fmt.Fprintf(&b, "%s%s %s\n", name, labels, formatFloat(v))
+	}
+	one := func(name, typ, help string, v float64) {
+		family(name, typ, help)
+		sample(name, "", v)
+	}
+
+	m.mu.Lock()
+	r := m.rec
+	one("vmgenid_epoch", "gauge", "The entropy epoch published in the state file (0: nothing published yet).", float64(r.Epoch))
+	one("vmgenid_changes_total", "counter", "VM generation changes seen since boot, as published in the state file.", float64(r.Changes))
+	one("vmgenid_last_change_timestamp_seconds", "gauge", "Unix time of the last change since boot (0: none).", float64(r.LastChange)/1e9)
+	idKnown := 0.0
+	if r.IDKnown() {
+		idKnown = 1
+	}
+	one("vmgenid_id_known", "gauge", "Whether the published record holds the VM generation ID (1) or the ID is unknown (0).", idKnown)
+
+	names := slices.Sorted(maps.Keys(m.detectors))
+	if len(names) > 0 {
+		family("vmgenid_detector_running", "gauge", "Whether the detector runs (1) or has stopped (0).")
+		for _, n := range names {
+			v := 0.0
+			if m.detectors[n].running {
+				v = 1
+			}
+			sample("vmgenid_detector_running", detectorLabel(n), v)
+		}
+		family("vmgenid_detector_signals_total", "counter", "Signals (\"maybe changed\") the detector gave since the daemon started.")
+		for _, n := range names {
+			sample("vmgenid_detector_signals_total", detectorLabel(n), float64(m.detectors[n].signals))
+		}
+	}
+
+	const checks = "vmgenid_check_duration_seconds"
+	family(checks, "histogram", "Time one check took: reading the ID or the change counts and, on a change, reseeding and publishing.")
+	var count uint64 // the buckets are cumulative
+	for i, c := range m.checks {
+		count += c
+		le := "+Inf"
+		if i < len(CheckBuckets) {
+			le = formatFloat(CheckBuckets[i])
+		}
+		sample(checks+"_bucket", `{le="`+le+`"}`, float64(count))
+	}
+	sample(checks+"_sum", "", m.checkSum)
+	sample(checks+"_count", "", float64(count))
+	m.mu.Unlock()
+
+	one("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", cpu)
+	one("go_goroutines", "gauge", "Number of goroutines that currently exist.", float64(runtime.NumGoroutine()))
+	return b.WriteTo(w)
+}
+
+// detectorLabel is the label set {detector="name"}.
+func detectorLabel(name string) string {
+	return `{detector="` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(name) + `"}`
+}
+
+// escapeHelp escapes a help text as the exposition format asks.
+func escapeHelp(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "\n", `\n`).Replace(s)
+}
+
+// formatFloat writes a sample value as Prometheus does.
+func formatFloat(v float64) string {
+	switch {
+	case math.IsInf(v, +1):
+		return "+Inf"
+	case math.IsInf(v, -1):
+		return "-Inf"
+	case math.IsNaN(v):
+		return "NaN"
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// detector returns the detector name, created at its first report; m.mu
+// is held.
+func (m *Metrics) detector(name string) *detector {
+	d := m.detectors[name]
+	if d == nil {
+		d = &detector{}
+		m.detectors[name] = d
+	}
+	return d
 }
 
 // DetectorRunning implements daemon.Monitor.
 func (m *Metrics) DetectorRunning(name string, running bool) {
-	v := 0.0
-	if running {
-		v = 1
-	}
-	// A detector that has not signalled yet shows 0 rather than nothing
-	// (created first, so that running never shows a detector without it).
-	m.signals.WithLabelValues(name)
-	m.running.WithLabelValues(name).Set(v)
+	m.mu.Lock()
+	m.detector(name).running = running
+	m.mu.Unlock()
 }
 
 // Signal implements daemon.Monitor.
-func (m *Metrics) Signal(detector string) { m.signals.WithLabelValues(detector).Inc() }
+func (m *Metrics) Signal(name string) {
+	m.mu.Lock()
+	m.detector(name).signals++
+	m.mu.Unlock()
+}
 
 // Checked implements daemon.Monitor.
-func (m *Metrics) Checked(d time.Duration) { m.checks.Observe(d.Seconds()) }
+func (m *Metrics) Checked(d time.Duration) {
+	s := d.Seconds()
+	i, _ := slices.BinarySearch(CheckBuckets, s) // the first bound ≥ s
+	m.mu.Lock()
+	m.checks[i]++
+	m.checkSum += s
+	m.mu.Unlock()
+}
 
 // Published implements daemon.Monitor. Only the epoch, the flags, the
 // change count and the time are kept: never the ID or its address.
