@@ -70,6 +70,12 @@ type Options struct {
 	// ACPICA's acpiexec simulates them, instead of failing. For inspecting
 	// tables and comparing with acpiexec; never for reading a real ID.
 	ZeroRegions bool
+	// OSI is the set of interface names \_OSI answers true to, compared
+	// exactly. What \_OSI answers is the host's policy, not the AML's:
+	// firmware takes different paths for different answers. Nil means
+	// LinuxOSI(), what Linux answers; an empty, non-nil slice answers
+	// false to every name.
+	OSI []string
 	// MaxSteps bounds the work of one Load (per block) or Evaluate: each
 	// decoded or executed term and each loop iteration is one step.
 	// Zero means DefaultMaxSteps.

@@ -268,6 +268,8 @@ type Namespace struct {
 	// loadTerms is the term arena every interpreter shares while Load
 	// runs: they nest strictly, so one arena serves all the blocks.
 	loadTerms *termArena
+	// osi is Options.OSI as a set: what \_OSI answers true to.
+	osi map[string]struct{}
 	// shadow holds what AML wrote to regions under Options.ZeroRegions.
 	shadow map[shadowKey]byte
 }
@@ -280,6 +282,14 @@ var predefinedScopes = []string{"_GPE", "_PR_", "_SB_", "_SI_", "_TZ_"}
 
 func newNamespace(opts Options) *Namespace {
 	ns := &Namespace{root: &Node{name: `\`, kind: KindScope}, opts: opts, intMask: ^uint64(0)}
+	osi := opts.OSI
+	if osi == nil {
+		osi = LinuxOSI()
+	}
+	ns.osi = make(map[string]struct{}, len(osi))
+	for _, s := range osi {
+		ns.osi[s] = struct{}{}
+	}
 	for _, s := range predefinedScopes {
 		ns.root.addChild(&Node{name: s, kind: KindScope})
 	}
@@ -292,21 +302,38 @@ func newNamespace(opts Options) *Namespace {
 	return ns
 }
 
-// builtinOSI answers \_OSI as Linux does: yes to the Windows versions and
-// the feature strings ACPICA knows, no to anything else (Linux included).
+// LinuxOSI returns the interface names Linux's \_OSI answers true to (as
+// of Linux 6.15, without command-line or DMI quirks): the Windows versions
+// of ACPICA's default list, "Windows 2000" to "Windows 2022", ACPICA's
+// "Extended Address Space Descriptor", and the optional features Linux
+// installs (drivers/acpi/osi.c): "Module Device", "Processor Device",
+// "Processor Aggregator Device", and its two vendor workarounds. "Linux"
+// and "Darwin" are not in it: Linux answers them only on quirked machines.
+// ACPICA alone (acpiexec) leaves the optional features off.
+func LinuxOSI() []string {
+	return []string{
+		"Windows 2000", "Windows 2001", "Windows 2001 SP1", "Windows 2001.1",
+		"Windows 2001 SP2", "Windows 2001.1 SP1", "Windows 2006", "Windows 2006.1",
+		"Windows 2006 SP1", "Windows 2006 SP2", "Windows 2009", "Windows 2012",
+		"Windows 2013", "Windows 2015", "Windows 2016", "Windows 2017",
+		"Windows 2017.2", "Windows 2018", "Windows 2018.2", "Windows 2019",
+		"Windows 2020", "Windows 2021", "Windows 2022",
+		"Extended Address Space Descriptor",
+		"Module Device", "Processor Device", "Processor Aggregator Device",
+		"Linux-Lenovo-NV-HDMI-Audio", "Linux-HPI-Hybrid-Graphics",
+	}
+}
+
+// builtinOSI answers \_OSI from the namespace's interface set
+// (Options.OSI): Ones if the name is in it, else 0. ACPICA faults an
+// argument that is not a String (AE_TYPE).
 func builtinOSI(in *interp, args []Object) (Object, error) {
 	s, ok := args[0].(String)
 	if !ok {
 		return nil, fmt.Errorf("_OSI argument is a %s, not a String", typeName(args[0]))
 	}
-	switch {
-	case strings.HasPrefix(string(s), "Windows 20"),
-		s == "Module Device", s == "Processor Device", s == "3.0 Thermal Model",
-		s == "3.0 _SCP Extensions", s == "Processor Aggregator Device",
-		s == "Extended Address Space Descriptor":
-		return in.logical(true), nil
-	}
-	return in.logical(false), nil
+	_, yes := in.ns.osi[string(s)]
+	return in.logical(yes), nil
 }
 
 // Root returns the root node `\`.

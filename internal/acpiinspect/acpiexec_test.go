@@ -97,8 +97,8 @@ func tableFiles(t *testing.T, dir string) []string {
 }
 
 // loadFiles loads tables through this package's loader, as Load does for a
-// directory.
-func loadFiles(files []string) (*aml.Namespace, error) {
+// directory, with \_OSI answering true to the names in osi.
+func loadFiles(files []string, osi []string) (*aml.Namespace, error) {
 	var tables []*acpi.Table
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -118,7 +118,7 @@ func loadFiles(files []string) (*aml.Namespace, error) {
 	for _, tb := range tables { // in the order given, as acpiexec loads them
 		blocks = append(blocks, aml.Block{Table: tb.Name, AML: tb.AML(), Base: acpi.HeaderSize, Revision: tb.Revision})
 	}
-	ns, err := aml.Load(blocks, aml.Options{ZeroRegions: true})
+	ns, err := aml.Load(blocks, aml.Options{ZeroRegions: true, OSI: osi})
 	if ns == nil {
 		return nil, err
 	}
@@ -152,6 +152,47 @@ func runREG(ns *aml.Namespace) {
 			}
 		}
 	}
+}
+
+// acpiexecOSI asks acpiexec (its debugger's "osi" command, with table
+// loaded) which interface names its \_OSI answers true to. What \_OSI
+// answers is host policy (aml.Options.OSI; by default Linux's), and
+// acpiexec is bare ACPICA, optional features off, with changes of its own
+// ("Windows 2006" removed, "AnotherTestString" added): our side is asked
+// the same question with this set.
+func acpiexecOSI(bin, table string) ([]string, error) {
+	abs, err := filepath.Abs(table)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "acpiexec")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	cmd := exec.Command(bin, "-di", abs)
+	cmd.Dir = dir // acpiexec may leave files behind
+	cmd.Stdin = strings.NewReader("osi\nquit\n")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("acpiexec osi: %v\n%s", err, out)
+	}
+	var names []string
+	listing := false
+	for _, l := range strings.Split(string(out), "\n") {
+		switch {
+		case l == "- osi":
+			listing = true
+		case strings.HasPrefix(l, "- "):
+			listing = false
+		case listing && l != "":
+			names = append(names, l)
+		}
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("acpiexec listed no _OSI interface names:\n%s", out)
+	}
+	return names, nil
 }
 
 // acpiexecRun is what acpiexec printed for one machine.
@@ -287,6 +328,7 @@ const acpiexecJobs = 16
 // prepared is one machine loaded here, with acpiexec's view on the way.
 type prepared struct {
 	m    machine
+	osi  []string // what \_OSI answers true to, acpiexec's set
 	ns   *aml.Namespace
 	objs []Object
 	eval []string // Names and Methods without arguments, in listing order
@@ -303,21 +345,22 @@ var rerunning sync.Mutex
 func (p *prepared) again(ctx context.Context, bin string) (*prepared, error) {
 	rerunning.Lock()
 	defer rerunning.Unlock()
-	ns, err := loadFiles(p.m.files)
+	ns, err := loadFiles(p.m.files, p.osi)
 	if err != nil {
 		return nil, err
 	}
-	q := &prepared{m: p.m, ns: ns, objs: Objects(ns), eval: p.eval, done: p.done}
+	q := &prepared{m: p.m, osi: p.osi, ns: ns, objs: Objects(ns), eval: p.eval, done: p.done}
 	if q.ref, err = runACPIExec(ctx, bin, p.m.files, p.eval); err != nil {
 		return nil, err
 	}
 	return q, nil
 }
 
-// prepare loads m here and starts acpiexec on it (sem bounds the runs).
-func prepare(ctx context.Context, bin string, m machine, sem chan struct{}, wg *sync.WaitGroup) *prepared {
-	p := &prepared{m: m, done: make(chan struct{})}
-	p.ns, p.err = loadFiles(m.files)
+// prepare loads m here, \_OSI answering from osi, and starts acpiexec on
+// it (sem bounds the runs).
+func prepare(ctx context.Context, bin string, osi []string, m machine, sem chan struct{}, wg *sync.WaitGroup) *prepared {
+	p := &prepared{m: m, osi: osi, done: make(chan struct{})}
+	p.ns, p.err = loadFiles(m.files, osi)
 	if p.err != nil {
 		close(p.done)
 		return p
@@ -476,6 +519,10 @@ func TestACPIExecDifferential(t *testing.T) {
 		t.Skip("needs acpiexec (Debian's acpica-tools)")
 	}
 	ms := machines(t)
+	osi, err := acpiexecOSI(bin, ms[0].files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
 	if pattern := os.Getenv("ACPIEXEC_MACHINES"); pattern != "" {
 		// Working on one machine's differences should not cost a run
 		// of acpiexec on every other.
@@ -511,7 +558,7 @@ func TestACPIExecDifferential(t *testing.T) {
 	sem := make(chan struct{}, acpiexecJobs)
 	preps := make([]*prepared, len(ms))
 	for i, m := range ms {
-		preps[i] = prepare(ctx, bin, m, sem, &wg)
+		preps[i] = prepare(ctx, bin, osi, m, sem, &wg)
 	}
 	t.Run("machines", func(t *testing.T) {
 		for _, p := range preps {
@@ -579,7 +626,7 @@ func TestACPIExecDifferential(t *testing.T) {
 // compareMachine compares one machine's namespace and evaluations. It
 // returns the tallies, the differences no rule allows and those one does.
 func compareMachine(p *prepared) (c counts, unexpected, allowed []difference) {
-	m, ns, objs, eval, ref := p.m, p.ns, p.objs, p.eval, p.ref
+	m, ns, objs, eval, ref, osi := p.m, p.ns, p.objs, p.eval, p.ref, p.osi
 	warnings := ns.Warnings()
 	// add records d and counts 1 unless it is an artefact of acpiexec.
 	add := func(d difference) int {
@@ -646,7 +693,7 @@ func compareMachine(p *prepared) (c counts, unexpected, allowed []difference) {
 	for _, p := range eval {
 		if ref.restarts[p] {
 			var err error
-			if ns, err = loadFiles(m.files); err != nil {
+			if ns, err = loadFiles(m.files, osi); err != nil {
 				panic(err) // it loaded before
 			}
 		}
