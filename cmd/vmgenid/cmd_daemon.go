@@ -28,9 +28,9 @@ type daemonOptions struct {
 	// none); daemon_metrics.go.
 	metrics            string
 	metricsAllowRemote bool
-	// started, if set, is called once the daemon has started and
-	// stops cleanly on ctx (stopOnSignals).
-	started func()
+	// started, if set, is called with the daemon once it has started and
+	// stops cleanly on ctx (stopOnSignals; tests read its Status).
+	started func(*daemon.Daemon)
 }
 
 // The allowed --poll intervals besides 0 (never): a read of the ID costs
@@ -131,7 +131,7 @@ func init() {
 			}
 			ctx, started, stop := stopOnSignals(env, os.Exit)
 			defer stop()
-			o.started = started
+			o.started = func(*daemon.Daemon) { started() }
 			return runDaemon(ctx, env, o)
 		},
 	})
@@ -182,7 +182,7 @@ func runDaemon(ctx context.Context, env *cmdEnv, o daemonOptions) error {
 		return err
 	}
 	if o.started != nil {
-		o.started()
+		o.started(d)
 	}
 	return d.Run(ctx)
 }

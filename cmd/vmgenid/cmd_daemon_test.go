@@ -226,28 +226,44 @@ func TestDaemonVMClockPath(t *testing.T) {
 	f.opts.detect.GED = false
 	f.opts.detect.VMClock = filepath.Join(f.dir, "vmclock0")
 	writeVMClockPage(t, f.opts.detect.VMClock, 3, 2)
+	started := make(chan *daemon.Daemon, 1)
+	f.opts.started = func(d *daemon.Daemon) { started <- d }
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- runDaemon(ctx, f.env, f.opts) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(f.stderr.String(), "reading the page every") {
-		if time.Now().After(deadline) {
-			t.Fatalf("the VMClock detector did not start:\n%s", f.stderr)
-		}
-		time.Sleep(2 * time.Millisecond)
+	var d *daemon.Daemon
+	select {
+	case d = <-started:
+	case err := <-done:
+		t.Fatalf("daemon = %v; log:\n%s", err, f.stderr)
 	}
 	m, err := state.Map(f.opts.statePath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	wait := func(want uint64, what string) {
+	deadline := time.Now().Add(10 * time.Second)
+	// waitFor polls cond until it holds, failing after the deadline.
+	waitFor := func(what string, cond func() bool) {
 		t.Helper()
-		for m.Epoch() < want && time.Now().Before(deadline) {
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not after 10 s: %+v; daemon log:\n%s", what, d.Status(), f.stderr)
+			}
 			time.Sleep(time.Millisecond)
 		}
-		time.Sleep(50 * time.Millisecond) // ten polls: a second advance would show
+	}
+	// wait waits until the detector has compared a read made after the
+	// last write and the daemon has checked every signal sent until then,
+	// so that the epoch is final: a second advance would show, and an
+	// unchanged counter, which sends no signal, is seen too.
+	wait := func(want uint64, what string) {
+		t.Helper()
+		reads := d.Status().Reads["vmclock"]
+		waitFor(what+": two more page reads", func() bool { return d.Status().Reads["vmclock"] >= reads+2 })
+		signals := d.Status().Signals
+		waitFor(what+": signals checked", func() bool { return d.Status().SignalsChecked >= signals })
 		if e := m.Epoch(); e != want {
 			t.Fatalf("%s: epoch %d, want %d; daemon log:\n%s", what, e, want, f.stderr)
 		}
@@ -264,7 +280,7 @@ func TestDaemonVMClockPath(t *testing.T) {
 		t.Errorf("daemon = %v", err)
 	}
 	log := f.stderr.String()
-	for _, want := range []string{"running on the change counts of vmclock alone", "vmclock generation counter 4 → 5"} {
+	for _, want := range []string{"reading the page every", "running on the change counts of vmclock alone", "vmclock generation counter 4 → 5"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("daemon log lacks %q:\n%s", want, log)
 		}

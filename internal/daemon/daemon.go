@@ -206,6 +206,11 @@ type Status struct {
 	Signals, SignalsChecked uint64
 	// Coalesced counts the growths taken as a change already advanced for.
 	Coalesced uint64
+	// Reads are the reads compared by each detector that signals only on
+	// a change (detect.Reader), by name: a test that changed such a source
+	// without changing what it detects waits for two more reads and then
+	// for SignalsChecked, instead of sleeping.
+	Reads map[string]uint64
 	// Plan is the detection mode chosen and why; zero when the caller
 	// chose the detectors.
 	Plan Plan
@@ -730,6 +735,14 @@ func (d *Daemon) Status() Status {
 	st := Status{Record: d.rec, IDMode: d.idMode, Kernel: d.kernelCount(d.lastCounts), Checks: d.checks, Dropped: d.dropped, Signals: d.signalled, SignalsChecked: d.sigChecked, Coalesced: d.coalesced, Plan: d.plan}
 	for i, c := range d.counts {
 		st.Counts = append(st.Counts, Count{Name: c.Name(), Count: d.lastCounts[i]})
+	}
+	for _, det := range d.detector {
+		if r, ok := det.(detect.Reader); ok {
+			if st.Reads == nil {
+				st.Reads = map[string]uint64{}
+			}
+			st.Reads[r.Name()] = r.Reads()
+		}
 	}
 	if d.idMode {
 		st.Device = d.found.Name

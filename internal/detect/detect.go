@@ -128,6 +128,18 @@ type Counter interface {
 	Count() Count
 }
 
+// Reader is implemented by detectors that read their source on their own
+// schedule and signal only when it changed (the VMClock page), so that an
+// unchanged source leaves no trace a test could wait for.
+type Reader interface {
+	Detector
+	// Reads returns how many reads of the source Run has compared, each
+	// counted after its signal, if any, was sent. Once it has grown by two
+	// since a change to the source, a read made after the change has been
+	// compared. Safe to call concurrently with Run.
+	Reads() uint64
+}
+
 // ErrUnsupported is returned by constructors of detectors that do not exist
 // on this operating system. It wraps errors.ErrUnsupported, the one error
 // every package here uses for "not on this operating system".

@@ -130,9 +130,6 @@ func TestDaemonAdvancesOncePerCounterChange(t *testing.T) {
 		t.Fatalf("epoch at start %d, want 1", e)
 	}
 
-	// settle is long enough for many detector reads (every 2 ms) and
-	// daemon checks: a second advance for one change would show.
-	const settle = 100 * time.Millisecond
 	steps := []struct {
 		what           string
 		counter, mark  uint64
@@ -147,11 +144,18 @@ func TestDaemonAdvancesOncePerCounterChange(t *testing.T) {
 	}
 	for _, s := range steps {
 		clock.update(s.counter, s.mark)
+		// Settled once the detector has compared a read made after the
+		// update (two more reads) and the daemon has checked every signal
+		// sent until then: a second advance for one change would show.
 		deadline := time.Now().Add(10 * time.Second)
-		for m.Epoch() < s.wantEpoch && time.Now().Before(deadline) {
+		reads := det.Reads()
+		for det.Reads() < reads+2 && time.Now().Before(deadline) {
 			time.Sleep(time.Millisecond)
 		}
-		time.Sleep(settle)
+		signals := d.Status().Signals
+		for d.Status().SignalsChecked < signals && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
 		if e := m.Epoch(); e != s.wantEpoch {
 			t.Fatalf("%s: epoch %d, want %d", s.what, e, s.wantEpoch)
 		}

@@ -37,8 +37,9 @@ type Detector struct {
 	// notifiers.
 	openClock func() (*Clock, error)
 
-	// changes counts the changes Run has reported.
-	changes atomic.Uint64
+	// changes counts the changes Run has reported; reads the reads of the
+	// page it has compared.
+	changes, reads atomic.Uint64
 }
 
 // Count returns how many changes Run has reported so far (one per notify
@@ -48,6 +49,10 @@ type Detector struct {
 func (d *Detector) Count() detect.Count {
 	return detect.Count{Kind: detect.Changes, N: d.changes.Load()}
 }
+
+// Reads implements detect.Reader: the reads of the page Run has compared
+// (the first, the baseline, included).
+func (d *Detector) Reads() uint64 { return d.reads.Load() }
 
 // Name names the detector in the daemon's messages.
 func (d *Detector) Name() string { return "vmclock" }
@@ -86,6 +91,7 @@ func (d *Detector) Run(ctx context.Context, notify func(detect.Signal)) error {
 	if err != nil {
 		return err
 	}
+	d.reads.Add(1)
 	if !prev.HasGenerationCounter() && d.Logf != nil {
 		d.Logf("%s: no VM generation counter (flag VM_GEN_COUNTER_PRESENT unset); watching the disruption marker", c.Path())
 	}
@@ -136,6 +142,7 @@ func (d *Detector) Run(ctx context.Context, notify func(detect.Signal)) error {
 			notify(detect.Signal{Detector: d.Name(), Reason: reason})
 		}
 		prev = cur
+		d.reads.Add(1)
 	}
 }
 
