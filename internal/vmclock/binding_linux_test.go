@@ -200,10 +200,13 @@ func TestInspectLive(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(source.DefaultACPITables, "DSDT")); err != nil {
 		t.Skipf("needs Linux's live ACPI tables in %s: %v", source.DefaultACPITables, err)
 	}
-	sts, err := Inspect(source.DefaultACPITables)
+	src := source.NewACPI(source.DefaultACPITables, source.DefaultMem)
+	defer src.Close()
+	ns, err := src.Namespace()
 	if err != nil {
 		t.Skipf("needs readable ACPI tables in %s: %v", source.DefaultACPITables, err)
 	}
+	sts := InspectNamespace(ns)
 	if len(sts) == 0 {
 		t.Skipf("needs a VMClock device (_HID %s or %s) in the tables in %s; they have none", HIDAmazon, CIDVMClock, source.DefaultACPITables)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/vmgenid/vmgenid/acpi"
 	"github.com/vmgenid/vmgenid/acpi/aml"
 )
 
@@ -72,17 +71,6 @@ func Discover(ns *aml.Namespace) []Device {
 		out = append(out, d)
 	}
 	return out
-}
-
-// DiscoverTables loads the ACPI tables in dir (laid out like
-// /sys/firmware/acpi/tables; acpi.LoadDir) and runs Discover. The
-// warnings say what did not load.
-func DiscoverTables(dir string) (devs []Device, warnings []error, err error) {
-	ns, err := acpi.LoadDir(dir, aml.Options{})
-	if err != nil {
-		return nil, nil, fmt.Errorf("vmclock: %w", err)
-	}
-	return Discover(ns.Namespace), ns.Warnings, nil
 }
 
 // memoryDescriptors are the resource descriptors that can give the page.

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/vmgenid/vmgenid/acpi"
-	"github.com/vmgenid/vmgenid/acpi/aml"
 	"github.com/vmgenid/vmgenid/internal/source"
 )
 
@@ -46,17 +45,6 @@ type PageInfo struct {
 	DisruptionMarker  uint64   `json:"disruption_marker"`
 	GenerationCounter *uint64  `json:"vm_generation_counter,omitempty"` // nil when the hypervisor keeps none
 	Notifications     bool     `json:"notifications"`
-}
-
-// Inspect finds the VMClock devices in the ACPI tables in dir and reports
-// them as InspectNamespace does. The error is for tables that cannot be
-// read at all; finding no device is an empty list.
-func Inspect(tablesDir string) ([]Status, error) {
-	ns, err := acpi.LoadDir(tablesDir, aml.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("vmclock: %w", err)
-	}
-	return InspectNamespace(ns), nil
 }
 
 // InspectNamespace reports the VMClock devices in an already loaded

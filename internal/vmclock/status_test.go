@@ -6,13 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vmgenid/vmgenid/internal/source"
 )
 
 func TestPrintStatusFirecrackerTables(t *testing.T) {
-	sts, err := Inspect("testdata/firecracker")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sts := InspectNamespace(loadTables(t, "testdata/firecracker"))
 	var b strings.Builder
 	PrintStatus(&b, sts)
 	want := `
@@ -73,11 +72,15 @@ func TestStatusWithPage(t *testing.T) {
 }
 
 func ExamplePrintStatus() {
-	sts, err := Inspect("testdata/variants")
+	// The tables are loaded once, by the ACPI source, for the VM
+	// generation ID devices and the VMClocks alike.
+	src := source.NewACPI("testdata/variants", "testdata/no-memory-file")
+	defer src.Close()
+	ns, err := src.Namespace()
 	if err != nil {
 		panic(err)
 	}
-	PrintStatus(os.Stdout, sts[:1])
+	PrintStatus(os.Stdout, InspectNamespace(ns)[:1])
 	// Output:
 	// vmclock0 \_SB.QCLK (VMClock)
 	//   _HID       VMCLOCK
