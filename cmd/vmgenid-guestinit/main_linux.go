@@ -31,6 +31,7 @@ import (
 	"github.com/vmgenid/vmgenid"
 	"github.com/vmgenid/vmgenid/clonesafe"
 	"github.com/vmgenid/vmgenid/internal/guest/report"
+	"github.com/vmgenid/vmgenid/internal/source"
 	"github.com/vmgenid/vmgenid/internal/state"
 )
 
@@ -121,7 +122,7 @@ func run() error {
 	if !ok {
 		return fmt.Errorf("vmgenid sysctl printed no hw.acpivmgenid0.paddr:\n%s", sysctl)
 	}
-	vgia, err := qemuVGIA("/sys/firmware/acpi/tables")
+	vgia, err := qemuVGIA(source.DefaultACPITables)
 	if err != nil {
 		return err
 	}
