@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -80,7 +82,7 @@ func TestGeneratorKnownAnswer(t *testing.T) {
 		{"used", func(g *generator) {
 			g.reseed([32]byte{1}, 3)
 			for range 1000 {
-				g.rng.Uint64()
+				g.uint64()
 			}
 		}},
 		{"partial Read word", func(g *generator) {
@@ -103,8 +105,45 @@ func TestGeneratorKnownAnswer(t *testing.T) {
 				t.Fatalf("first word via Read = %#x, want %#x", got, c2spOutput[0])
 			}
 			for i, want := range c2spOutput[1:] {
-				if got := g.rng.Uint64(); got != want {
+				if got := g.uint64(); got != want {
 					t.Fatalf("word %d = %#x, want %#x", i+1, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestChaCha8View checks that chacha8View matches the ChaCha8 of the Go
+// release under test (if not, the hot paths still work, through
+// ChaCha8.Uint64 only, but slower: update the view), and that the words the
+// generators hand out through it are ChaCha8's own stream: the same as
+// ChaCha8.Uint64 returns from the same seed, across refills, ChaCha8's own
+// reseeds every 124 words and Reads of partial words in between, with and
+// without the view.
+func TestChaCha8View(t *testing.T) {
+	if !viewOK {
+		t.Fatalf("chacha8View does not match math/rand/v2's ChaCha8 of %s (fits: %v): update it", runtime.Version(), viewFits)
+	}
+	for _, useView := range []bool{true, false} {
+		t.Run(fmt.Sprintf("view %v", useView), func(t *testing.T) {
+			defer func(ok bool) { viewOK = ok }(viewOK)
+			viewOK = useView
+			var g generator
+			var want rand.ChaCha8
+			g.reseed(c2spSeed, 1)
+			want.Seed(c2spSeed)
+			for i := range 5000 {
+				if i%97 == 0 { // a Read of 1..7 bytes leaves part of a word buffered
+					var got, wantBytes [7]byte
+					n := 1 + i%7
+					g.rng.Read(got[:n])
+					want.Read(wantBytes[:n])
+					if got != wantBytes {
+						t.Fatalf("Read %d bytes before word %d = %x, want %x", n, i, got[:n], wantBytes[:n])
+					}
+				}
+				if got, w := g.uint64(), want.Uint64(); got != w {
+					t.Fatalf("word %d = %#x, want %#x", i, got, w)
 				}
 			}
 		})

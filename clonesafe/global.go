@@ -84,8 +84,10 @@ func acquireCurrent() *shard {
 
 // The hot paths below are written out rather than calling a helper, which
 // the compiler would not inline: pin, find the P's shard, compare its epoch,
-// produce, unpin. Anything else (a stale or missing shard, the race
-// detector's locking) goes through acquireCurrent.
+// produce, unpin. Uint64 produces with generator.next, inlined, and calls
+// ChaCha8.Uint64 only when ChaCha8's buffer is used up. Anything else (a
+// stale or missing shard, the race detector's locking) goes through
+// acquireCurrent.
 
 // Uint64 returns a uniformly distributed random uint64. It is safe for
 // concurrent use, and its result never derives from generator state that
@@ -96,14 +98,18 @@ func Uint64() uint64 {
 	if !raceEnabled {
 		p := procPin()
 		if t := table.Load(); uint(p) < uint(len(t.shards)) && t.shards[p].epoch == e {
-			v := t.shards[p].rng.Uint64()
+			g := &t.shards[p].generator
+			v, ok := g.next()
+			if !ok {
+				v = g.rng.Uint64()
+			}
 			procUnpin()
 			return v
 		}
 		procUnpin()
 	}
 	s := acquireCurrent()
-	v := s.rng.Uint64()
+	v := s.uint64()
 	release(s)
 	return v
 }
@@ -114,15 +120,15 @@ func uint64Pair() (uint64, uint64) {
 	if !raceEnabled {
 		p := procPin()
 		if t := table.Load(); uint(p) < uint(len(t.shards)) && t.shards[p].epoch == e {
-			g := &t.shards[p].rng
-			a, b := g.Uint64(), g.Uint64()
+			g := &t.shards[p].generator
+			a, b := g.uint64(), g.uint64()
 			procUnpin()
 			return a, b
 		}
 		procUnpin()
 	}
 	s := acquireCurrent()
-	a, b := s.rng.Uint64(), s.rng.Uint64()
+	a, b := s.uint64(), s.uint64()
 	release(s)
 	return a, b
 }

@@ -24,6 +24,9 @@ func (s *Source) Uint64() uint64 {
 	if s.g.epoch != currentEpoch() {
 		s.refresh()
 	}
+	if v, ok := s.g.next(); ok {
+		return v
+	}
 	return s.g.rng.Uint64()
 }
 
