@@ -122,36 +122,158 @@ func loadFiles(files []string, osi []string) (*aml.Namespace, error) {
 	if ns == nil {
 		return nil, err
 	}
-	runREG(ns)
+	initLikeACPIExec(ns)
 	return ns, nil
 }
 
-// runREG calls the _REG methods as ACPICA does when it initializes the
-// regions (acpiexec has a handler for every address space): for each space
-// in turn, for each region of that space in namespace order, _REG (space,
-// 1) of the region's parent. They often set "this space is usable" flags
-// that other methods test. Their own failures are ACPICA's to report.
-func runREG(ns *aml.Namespace) {
-	bySpace := map[byte][]*aml.Node{}
-	var spaces []int
-	for _, o := range Objects(ns) {
-		space, ok := ns.RegionSpace(o.Node)
-		if !ok || space == 0xFF {
-			continue
-		}
-		if bySpace[space] == nil {
-			spaces = append(spaces, int(space))
-		}
-		bySpace[space] = append(bySpace[space], o.Node)
-	}
-	sort.Ints(spaces)
-	for _, sp := range spaces {
-		for _, r := range bySpace[byte(sp)] {
-			if reg := r.Parent().Child("_REG"); reg != nil && reg.ArgCount() == 2 {
-				ns.Evaluate(reg, aml.Integer(sp), aml.Integer(1))
+// initLikeACPIExec runs the methods acpiexec runs between loading the
+// tables and reading its first command, in its order, so that both sides
+// start from the same state (acpiexec 20200925 with -di; the names are
+// ACPICA's functions):
+//
+//   - AeInstallLateHandlers installs an EmbeddedControl handler at each
+//     present PNP0C09 device (AcpiGetDevices: _HID, then _CID if _HID does
+//     not match, then _STA) and runs _REG (3, 1) for the EC regions below it,
+//     or, for an EC without one, the EC's own _REG (the "orphan" _REG);
+//   - it then installs SystemIO and SystemMemory handlers at the first
+//     present PNP0A08 device (no _REG: those spaces never get one), then
+//     handlers at the root for SMBus, CMOS, PciBarTarget, IPMI, GPIO,
+//     GenericSerialBus, PCC, FFixedHW and the user spaces 0x80 and 0xE4,
+//     each running _REG (space, 1) of the parent of every region of that
+//     space in namespace order;
+//   - AeMiscellaneousTests walks every device with AcpiGetDevices (NULL):
+//     _STA of each, not entering a device that is neither present nor
+//     functioning. Linux also evaluates every device's _STA as it scans the
+//     bus.
+//
+// With -di no _INI runs and AcpiEvInitializeOpRegions does not either, so
+// no _REG (PCI_Config, 1) is run (Linux would run those). The methods'
+// own failures are ACPICA's to report, as there.
+func initLikeACPIExec(ns *aml.Namespace) {
+	connected := map[*aml.Node]bool{} // AOPOBJ_REG_CONNECTED
+	regRun := func(under *aml.Node, space byte) {
+		var walk func(n *aml.Node)
+		walk = func(n *aml.Node) {
+			for _, c := range n.Children() {
+				if sp, ok := ns.RegionSpace(c); ok && sp == space && !connected[c] {
+					if reg := c.Parent().Child("_REG"); reg != nil && reg.Kind() == aml.KindMethod && reg.ArgCount() == 2 {
+						if _, err := ns.Evaluate(reg, aml.Integer(space), aml.Integer(1)); err == nil {
+							connected[c] = true
+						}
+					}
+				}
+				walk(c)
 			}
 		}
+		walk(under)
 	}
+	walkDevices(ns, "PNP0C09", func(ec *aml.Node) bool {
+		regRun(ec, 3)
+		orphan := true
+		var walk func(n *aml.Node)
+		walk = func(n *aml.Node) {
+			for _, c := range n.Children() {
+				if sp, ok := ns.RegionSpace(c); ok && sp == 3 {
+					orphan = false
+				}
+				walk(c)
+			}
+		}
+		walk(ec)
+		if reg := ec.Child("_REG"); orphan && reg != nil && reg.Kind() == aml.KindMethod && reg.ArgCount() == 2 {
+			ns.Evaluate(reg, aml.Integer(3), aml.Integer(1))
+		}
+		return false
+	})
+	walkDevices(ns, "PNP0A08", func(*aml.Node) bool { return true })
+	for _, sp := range []byte{4, 5, 6, 7, 8, 9, 0x0A, 0x7F, 0x80, 0xE4} {
+		regRun(ns.Root(), sp)
+	}
+	walkDevices(ns, "", func(*aml.Node) bool { return false })
+}
+
+// walkDevices is ACPICA's AcpiGetDevices: every Device in namespace order
+// whose _HID or _CID is id (any device if id is empty) and whose _STA says
+// present or functioning is passed to fn, which returns true to stop. A
+// device whose _HID, _CID or _STA fails, or that is neither present nor
+// functioning, is not entered.
+func walkDevices(ns *aml.Namespace, id string, fn func(*aml.Node) bool) {
+	// matches is AcpiNsGetDeviceCallback's filter: ok false means do not
+	// enter the device.
+	matches := func(dev *aml.Node) (match, ok bool) {
+		if id == "" {
+			return true, true
+		}
+		h := dev.Child("_HID")
+		if h == nil {
+			return false, true
+		}
+		v, err := ns.Evaluate(h)
+		hid, isID := aml.IDString(v)
+		if err != nil || !isID {
+			return false, false
+		}
+		if hid == id {
+			return true, true
+		}
+		c := dev.Child("_CID")
+		if c == nil {
+			return false, true
+		}
+		v, err = ns.Evaluate(c)
+		if err != nil {
+			return false, false
+		}
+		cids := []aml.Object{v}
+		if p, isPkg := v.(*aml.Package); isPkg {
+			cids = p.Elements
+		}
+		for _, e := range cids {
+			cid, isID := aml.IDString(e)
+			if !isID {
+				return false, false
+			}
+			if cid == id {
+				return true, true
+			}
+		}
+		return false, true
+	}
+	stopped := false
+	var walk func(n *aml.Node)
+	walk = func(n *aml.Node) {
+		for _, c := range n.Children() {
+			if stopped {
+				return
+			}
+			if c.Kind() == aml.KindDevice {
+				match, ok := matches(c)
+				if !ok {
+					continue
+				}
+				if match {
+					sta := uint64(aml.STADefault)
+					if s := c.Child("_STA"); s != nil {
+						v, err := ns.Evaluate(s)
+						i, isInt := v.(aml.Integer)
+						if err != nil || !isInt {
+							continue
+						}
+						sta = uint64(i)
+					}
+					if sta&0x9 == 0 { // neither present (bit 0) nor functioning (bit 3)
+						continue
+					}
+					if fn(c) {
+						stopped = true
+						return
+					}
+				}
+			}
+			walk(c)
+		}
+	}
+	walk(ns.Root())
 }
 
 // acpiexecOSI asks acpiexec (its debugger's "osi" command, with table
