@@ -2,8 +2,10 @@ package libvirt
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,8 +75,9 @@ type overlay struct {
 // planClone rewrites the saved definition src for a clone called name with
 // UUID id: every writable file disk becomes a qcow2 overlay on the original,
 // every file or socket of a character device a path of its own beside the
-// original. It refuses what it cannot give each clone alone.
-func planClone(src *libvirtxml.Domain, name, id string) (*clonePlan, error) {
+// original, every network interface's MAC address a new one from macs. It
+// refuses what it cannot give each clone alone.
+func planClone(src *libvirtxml.Domain, name, id string, macs *macPool) (*clonePlan, error) {
 	def, err := copyDomain(src)
 	if err != nil {
 		return nil, err
@@ -139,9 +142,18 @@ func planClone(src *libvirtxml.Domain, name, id string) (*clonePlan, error) {
 	if len(devs.RedirDevs) > 0 {
 		refuse("it has %d redirected USB device(s) (<redirdev>)", len(devs.RedirDevs))
 	}
-	for i, n := range devs.Interfaces {
+	for i := range devs.Interfaces {
+		n := &devs.Interfaces[i]
 		if n.Source != nil && n.Source.Hostdev != nil {
 			refuse("network interface %d is a passed-through host device", i+1)
+			continue
+		}
+		if n.MAC != nil && n.MAC.Address != "" {
+			mac, err := macs.next()
+			if err != nil {
+				return nil, fmt.Errorf("clone %s: %w", name, err)
+			}
+			n.MAC.Address = mac
 		}
 	}
 	// Character devices: the <console> that mirrors a <serial> names the
@@ -199,6 +211,44 @@ func planClone(src *libvirtxml.Domain, name, id string) (*clonePlan, error) {
 	return p, nil
 }
 
+// macPool hands out MAC addresses as libvirt and virt-clone make them:
+// libvirt's (QEMU's) prefix 52:54:00 and three random bytes, never one
+// already taken (the saved domain's, or another clone's).
+type macPool struct {
+	random io.Reader
+	taken  map[string]bool
+}
+
+// newMACPool returns a pool that never hands out the MAC addresses of
+// src's interfaces.
+func newMACPool(src *libvirtxml.Domain, random io.Reader) *macPool {
+	p := &macPool{random: random, taken: map[string]bool{}}
+	if src.Devices != nil {
+		for _, n := range src.Devices.Interfaces {
+			if n.MAC != nil {
+				p.taken[strings.ToLower(n.MAC.Address)] = true
+			}
+		}
+	}
+	return p
+}
+
+// next returns a MAC address not handed out before.
+func (p *macPool) next() (string, error) {
+	for range 1000 { // 2^24 addresses: a repeat is rare, a thousand a broken source
+		var b [3]byte
+		if _, err := io.ReadFull(p.random, b[:]); err != nil {
+			return "", fmt.Errorf("a new MAC address: %w", err)
+		}
+		mac := fmt.Sprintf("52:54:00:%02x:%02x:%02x", b[0], b[1], b[2])
+		if !p.taken[mac] {
+			p.taken[mac] = true
+			return mac, nil
+		}
+	}
+	return "", errors.New("a new MAC address: the random source repeats itself")
+}
+
 // copyDomain returns a deep copy of def (through its XML).
 func copyDomain(def *libvirtxml.Domain) (*libvirtxml.Domain, error) {
 	xml, err := def.Marshal()
@@ -228,7 +278,10 @@ func beside(path, from, to string) string {
 }
 
 // Clone restores the save image opts.From into opts.Count new domains, each
-// with its own name, UUID, disk overlays and console files, restoring them
+// with its own name, UUID, disk overlays, console files and MAC addresses
+// (the running guest keeps the saved NIC's MAC, which QEMU restores with
+// the device's state, until the NIC is reset, at the latest on the clone's
+// next boot), restoring them
 // concurrently (paused) and then resuming them one after another. It
 // checks everything it can before it creates anything, never overwrites a
 // file, and on any error destroys the clones it started and removes the
@@ -269,9 +322,10 @@ func (c *Conn) Clone(ctx context.Context, opts CloneOptions) (clones []*Clone, e
 	// Plan every clone and check it can be made before making anything.
 	plans := make([]*clonePlan, opts.Count)
 	seen := map[string]string{}
+	macs := newMACPool(&src, rand.Reader)
 	for i := range plans {
 		name := fmt.Sprintf("%s-%d", prefix, i+1)
-		if p, err := planClone(&src, name, uuid.NewString()); err != nil {
+		if p, err := planClone(&src, name, uuid.NewString(), macs); err != nil {
 			return nil, err
 		} else {
 			plans[i] = p

@@ -1,7 +1,10 @@
 package libvirt
 
 import (
+	"bytes"
+	"crypto/rand"
 	"errors"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -48,6 +51,15 @@ const savedXML = `<domain type='qemu'>
       <source path='/var/log/vm/web.console'/>
       <target type='serial' port='0'/>
     </console>
+    <interface type='network'>
+      <mac address='52:54:00:12:34:56'/>
+      <source network='default'/>
+      <model type='virtio'/>
+    </interface>
+    <interface type='user'>
+      <mac address='52:54:00:ab:cd:ef'/>
+      <model type='e1000'/>
+    </interface>
     <channel type='unix'>
       <source mode='bind' path='/run/vm/agent.sock'/>
       <target type='virtio' name='org.qemu.guest_agent.0'/>
@@ -66,7 +78,7 @@ func parseDomain(t *testing.T, xml string) *libvirtxml.Domain {
 
 func TestPlanClone(t *testing.T) {
 	src := parseDomain(t, savedXML)
-	p, err := planClone(src, "web-1", "11111111-2222-3333-4444-555555555555")
+	p, err := planClone(src, "web-1", "11111111-2222-3333-4444-555555555555", newMACPool(src, rand.Reader))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,6 +123,57 @@ func TestPlanClone(t *testing.T) {
 	}
 }
 
+// Each clone's interfaces get new MAC addresses as virt-clone gives them
+// (libvirt's prefix 52:54:00, random rest), none the saved domain's or
+// another clone's; the rest of each interface is kept.
+func TestPlanCloneMACs(t *testing.T) {
+	src := parseDomain(t, savedXML)
+	macs := newMACPool(src, rand.Reader)
+	seen := map[string]string{"52:54:00:12:34:56": "web", "52:54:00:ab:cd:ef": "web"}
+	libvirtMAC := regexp.MustCompile(`^52:54:00(:[0-9a-f]{2}){3}$`)
+	for _, name := range []string{"web-1", "web-2", "web-3"} {
+		p, err := planClone(src, name, "11111111-2222-3333-4444-555555555555", macs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ifs := parseDomain(t, p.xml).Devices.Interfaces
+		if len(ifs) != 2 || ifs[0].Source.Network.Network != "default" || ifs[0].Model.Type != "virtio" || ifs[1].Source.User == nil || ifs[1].Model.Type != "e1000" {
+			t.Fatalf("%s: interfaces not kept as they were: %s", name, p.xml)
+		}
+		for _, n := range ifs {
+			mac := n.MAC.Address
+			if !libvirtMAC.MatchString(mac) {
+				t.Errorf("%s: MAC %s, want 52:54:00 and three lower-case hex bytes", name, mac)
+			}
+			if other, dup := seen[mac]; dup {
+				t.Errorf("%s: MAC %s is %s's too", name, mac, other)
+			}
+			seen[mac] = name
+		}
+	}
+	if src.Devices.Interfaces[0].MAC.Address != "52:54:00:12:34:56" {
+		t.Error("planClone changed the saved definition's MAC")
+	}
+
+	// A random source that repeats an address taken (the saved domain's,
+	// then the first one handed out) is asked again; one that only
+	// repeats is an error, not a loop.
+	random := bytes.NewReader([]byte{0x12, 0x34, 0x56, 0x01, 0x02, 0x03, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06})
+	pool := newMACPool(src, random)
+	for _, want := range []string{"52:54:00:01:02:03", "52:54:00:04:05:06"} {
+		if got, err := pool.next(); got != want || err != nil {
+			t.Errorf("next = %s, %v; want %s", got, err, want)
+		}
+	}
+	pool = newMACPool(src, bytes.NewReader(bytes.Repeat([]byte{0x12, 0x34, 0x56}, 1000)))
+	if mac, err := pool.next(); err == nil {
+		t.Errorf("a source repeating the saved MAC gave %s", mac)
+	}
+	if _, err := newMACPool(src, bytes.NewReader(nil)).next(); err == nil {
+		t.Error("an empty random source gave no error")
+	}
+}
+
 func TestPlanCloneRefuses(t *testing.T) {
 	tests := []struct {
 		name, devices, extra, want string
@@ -139,7 +202,7 @@ func TestPlanCloneRefuses(t *testing.T) {
 				os = tc.extra
 			}
 			xml := `<domain type='qemu'><name>web</name><genid/>` + os + `<devices>` + tc.devices + `</devices></domain>`
-			_, err := planClone(parseDomain(t, xml), "web-1", "11111111-2222-3333-4444-555555555555")
+			_, err := planClone(parseDomain(t, xml), "web-1", "11111111-2222-3333-4444-555555555555", newMACPool(parseDomain(t, xml), rand.Reader))
 			var unsafe *UnsafeCloneError
 			if !errors.As(err, &unsafe) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want an *UnsafeCloneError mentioning %q", err, tc.want)
@@ -149,7 +212,7 @@ func TestPlanCloneRefuses(t *testing.T) {
 }
 
 func TestPlanCloneNoGenID(t *testing.T) {
-	_, err := planClone(parseDomain(t, `<domain type='qemu'><name>web</name></domain>`), "web-1", "11111111-2222-3333-4444-555555555555")
+	_, err := planClone(parseDomain(t, `<domain type='qemu'><name>web</name></domain>`), "web-1", "11111111-2222-3333-4444-555555555555", newMACPool(&libvirtxml.Domain{}, rand.Reader))
 	var noGenID *NoGenIDError
 	if !errors.As(err, &noGenID) || !strings.Contains(err.Error(), "add <genid/>") {
 		t.Errorf("err = %v, want a *NoGenIDError saying how to add <genid/>", err)
