@@ -1,7 +1,9 @@
 package aml
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -55,9 +57,9 @@ type Node struct {
 	name     string // 4-character NameSeg; `\` for the root
 	parent   *Node
 	children []*Node
-	byName   map[uint32]*Node // index of children by NameSeg (segKey), for scopes with many
-	blk      *blockInfo       // the table that defined it; nil for predefined objects
-	offset   int32            // offset of its definition in that table
+	byName   []*Node    // children sorted by NameSeg (segKey), for scopes with many
+	blk      *blockInfo // the table that defined it; nil for predefined objects
+	offset   int32      // offset of its definition in that table
 	kind     Kind
 	temp     bool // created by a running method; removed when it returns
 
@@ -199,7 +201,10 @@ func (n *Node) child(seg string) *Node {
 		if !ok {
 			return nil
 		}
-		return n.byName[k]
+		if i, found := n.indexOf(k); found {
+			return n.byName[i]
+		}
+		return nil
 	}
 	for _, c := range n.children {
 		if c.name == seg {
@@ -212,31 +217,38 @@ func (n *Node) child(seg string) *Node {
 func (n *Node) addChild(c *Node) {
 	c.parent = n
 	n.children = append(n.children, c)
-	if n.byName == nil && len(n.children) > 16 {
-		n.byName = make(map[uint32]*Node, 2*len(n.children))
-		for _, k := range n.children {
-			n.index(k)
-		}
-	} else if n.byName != nil {
-		n.index(c)
+	switch {
+	case n.byName == nil && len(n.children) > 16:
+		n.byName = make([]*Node, len(n.children), 2*len(n.children))
+		copy(n.byName, n.children)
+		slices.SortFunc(n.byName, func(a, b *Node) int { return cmp.Compare(nodeKey(a), nodeKey(b)) })
+	case n.byName != nil:
+		i, _ := n.indexOf(nodeKey(c))
+		n.byName = slices.Insert(n.byName, i, c)
 	}
 }
 
-// index adds c to the children's index.
-func (n *Node) index(c *Node) {
-	if k, ok := segKey(c.name); ok {
-		n.byName[k] = c
-	}
+// indexOf finds the NameSeg packed in k in n.byName: its position, or
+// where it would go.
+func (n *Node) indexOf(k uint32) (int, bool) {
+	return slices.BinarySearchFunc(n.byName, k, func(c *Node, k uint32) int { return cmp.Compare(nodeKey(c), k) })
 }
 
-// segKey packs a 4-character NameSeg into the key of Node.byName: an
-// index of a scope with many children is then about half the size it is
-// with string keys.
+// segKey packs a 4-character NameSeg into a uint32, the order of
+// Node.byName: a sorted slice of the children is a tenth of the size of a
+// map from the names to them.
 func segKey(seg string) (uint32, bool) {
 	if len(seg) != 4 {
 		return 0, false
 	}
 	return uint32(seg[0]) | uint32(seg[1])<<8 | uint32(seg[2])<<16 | uint32(seg[3])<<24, true
+}
+
+// nodeKey is segKey of a child's name; every child has a 4-character
+// NameSeg (only the root has another name).
+func nodeKey(c *Node) uint32 {
+	k, _ := segKey(c.name)
+	return k
 }
 
 func (n *Node) removeChild(c *Node) {
@@ -246,8 +258,10 @@ func (n *Node) removeChild(c *Node) {
 			break
 		}
 	}
-	if k, ok := segKey(c.name); ok && n.byName != nil {
-		delete(n.byName, k)
+	if n.byName != nil {
+		if i, found := n.indexOf(nodeKey(c)); found && n.byName[i] == c {
+			n.byName = slices.Delete(n.byName, i, i+1)
+		}
 	}
 	c.parent = nil
 }
