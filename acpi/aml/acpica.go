@@ -16,7 +16,7 @@ func (ns *Namespace) ACPICAType(n *Node) string {
 		}
 		return typeName(n.value)
 	case KindField:
-		switch n.field.kind {
+		switch n.field().kind {
 		case opIndexField:
 			return "IndexField"
 		case opBankField:
@@ -43,8 +43,8 @@ func (ns *Namespace) ACPICAType(n *Node) string {
 func (ns *Namespace) RegionSpace(n *Node) (space byte, ok bool) {
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
-	if n.kind != KindRegion || n.region == nil {
+	if n.kind != KindRegion || n.region() == nil {
 		return 0, false
 	}
-	return n.region.space, true
+	return n.region().space, true
 }

@@ -34,7 +34,7 @@ func accessBytes(a byte) uint64 {
 
 // regionBounds evaluates (once) the region's offset and length.
 func (in *interp) regionBounds(rn *Node) (base, length uint64, err error) {
-	ri := rn.region
+	ri := rn.region()
 	if !ri.resolved {
 		if err := in.resolveRegion(rn, &frame{scope: ri.scope}); err != nil {
 			return 0, 0, err
@@ -48,7 +48,7 @@ func (in *interp) regionBounds(rn *Node) (base, length uint64, err error) {
 // in the method's frame (its address often comes from an Arg or a Local);
 // one declared at load time is resolved on first use, as ACPICA does.
 func (in *interp) resolveRegion(rn *Node, f *frame) error {
-	ri := rn.region
+	ri := rn.region()
 	if ri.offTerm == nil {
 		return fmt.Errorf("%w: %s region %s", ErrUnsupported, spaceName(ri.space), rn.Path())
 	}
@@ -94,7 +94,7 @@ type fieldSpan struct {
 
 // locateField finds the span of Field unit n (not IndexField/BankField).
 func (in *interp) locateField(n *Node) (fieldSpan, error) {
-	fi := n.field
+	fi := n.field()
 	rn := followAlias(in.ns, in.ns.resolve(fi.scope, fi.region))
 	if rn == nil {
 		return fieldSpan{}, fmt.Errorf("%w: region %s of field %s", ErrNotFound, fi.region, n.Path())
@@ -149,12 +149,12 @@ func (in *interp) overlayShadow(space byte, addr uint64, buf []byte) {
 // readShadow reads a field of a region that cannot be read: zeros, with
 // what AML wrote there over them, as acpiexec's simulated regions do.
 func (in *interp) readShadow(n *Node) (Object, error) {
-	if n.field.kind == opIndexField {
+	if n.field().kind == opIndexField {
 		if v, err := in.readIndexField(n); err == nil {
 			return v, nil
 		}
 	}
-	if n.field.kind != opField {
+	if n.field().kind != opField {
 		return in.zeroField(n)
 	}
 	sp, err := in.locateField(n)
@@ -165,8 +165,8 @@ func (in *interp) readShadow(n *Node) (Object, error) {
 		return nil, err
 	}
 	buf := make([]byte, sp.end-sp.start)
-	in.overlayShadow(sp.rn.region.space, sp.addr, buf)
-	return in.extractBits(buf, n.field.bitOffset-sp.start*8, n.field.bitWidth), nil
+	in.overlayShadow(sp.rn.region().space, sp.addr, buf)
+	return in.extractBits(buf, n.field().bitOffset-sp.start*8, n.field().bitWidth), nil
 }
 
 // writeField stores v into a field unit. Nothing is ever written to an
@@ -174,7 +174,7 @@ func (in *interp) readShadow(n *Node) (Object, error) {
 // the address space kept in the namespace, read back by later reads (what
 // acpiexec's simulated regions do); otherwise writing is unsupported.
 func (in *interp) writeField(n *Node, v Object) error {
-	fi := n.field
+	fi := n.field()
 	if in.ns.opts.ZeroRegions && fi.kind == opIndexField {
 		return in.writeIndexField(n, v)
 	}
@@ -189,7 +189,7 @@ func (in *interp) writeField(n *Node, v Object) error {
 		return err
 	}
 	buf := make([]byte, sp.end-sp.start)
-	in.overlayShadow(sp.rn.region.space, sp.addr, buf)
+	in.overlayShadow(sp.rn.region().space, sp.addr, buf)
 	if err := in.insertBits(buf, fi.bitOffset-sp.start*8, fi.bitWidth, v); err != nil {
 		return err
 	}
@@ -197,14 +197,14 @@ func (in *interp) writeField(n *Node, v Object) error {
 		in.ns.shadow = map[shadowKey]byte{}
 	}
 	for i, b := range buf {
-		in.ns.shadow[shadowKey{sp.rn.region.space, sp.addr + uint64(i)}] = b
+		in.ns.shadow[shadowKey{sp.rn.region().space, sp.addr + uint64(i)}] = b
 	}
 	return nil
 }
 
 // zeroField is what reading a field gives when its region reads as zeros.
 func (in *interp) zeroField(n *Node) (Object, error) {
-	w := n.field.bitWidth
+	w := n.field().bitWidth
 	if w == 0 || w > 8*maxFieldBytes {
 		return nil, fmt.Errorf("%w: field %s is %d bits wide (limit %d bytes)", ErrTooLarge, n.Path(), w, maxFieldBytes)
 	}
@@ -217,14 +217,14 @@ func (in *interp) zeroField(n *Node) (Object, error) {
 // readRegionField reads a field unit of a SystemMemory operation region
 // through Options.Memory.
 func (in *interp) readRegionField(n *Node) (Object, error) {
-	fi := n.field
+	fi := n.field()
 	if fi.kind != opField {
 		return nil, unreadableError{fmt.Errorf("%w: reading %s of %s", ErrUnsupported, opLabel(fi.kind), n.Path())}
 	}
 	rn := followAlias(in.ns, in.ns.resolve(fi.scope, fi.region))
-	if rn != nil && rn.kind == KindRegion && rn.region.space != 0 {
+	if rn != nil && rn.kind == KindRegion && rn.region().space != 0 {
 		return nil, unreadableError{fmt.Errorf("%w: field %s is in %s region %s; only SystemMemory is read",
-			ErrUnsupported, n.Path(), spaceName(rn.region.space), rn.Path())}
+			ErrUnsupported, n.Path(), spaceName(rn.region().space), rn.Path())}
 	}
 	sp, err := in.locateField(n)
 	if err != nil {
@@ -319,7 +319,7 @@ func (in *interp) bindBufferField(bf *bufferField, f *frame) error {
 }
 
 func (in *interp) boundField(n *Node) (*bufferField, error) {
-	bf := n.bfield
+	bf := n.bfield()
 	if !bf.bound {
 		if err := in.bindBufferField(bf, &frame{scope: bf.scope}); err != nil {
 			return nil, fmt.Errorf("buffer field %s: %w", n.Path(), err)
@@ -388,10 +388,10 @@ func (in *interp) insertBits(dst []byte, off, width uint64, v Object) error {
 
 // indexRegisters resolves the index and data fields of IndexField unit n.
 func (in *interp) indexRegisters(n *Node) (index, data *Node, err error) {
-	fi := n.field
+	fi := n.field()
 	index = followAlias(in.ns, in.ns.resolve(fi.scope, fi.region))
 	data = followAlias(in.ns, in.ns.resolve(fi.scope, fi.data))
-	if index == nil || data == nil || index.kind != KindField || data.kind != KindField || data.field.kind == opIndexField {
+	if index == nil || data == nil || index.kind != KindField || data.kind != KindField || data.field().kind == opIndexField {
 		return nil, nil, fmt.Errorf("IndexField %s: index %s or data %s is not a field", n.Path(), fi.region, fi.data)
 	}
 	return index, data, nil
@@ -418,7 +418,7 @@ func (in *interp) readIndexField(n *Node) (Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	return in.extractBits(buf, n.field.bitOffset-start*8, n.field.bitWidth), nil
+	return in.extractBits(buf, n.field().bitOffset-start*8, n.field().bitWidth), nil
 }
 
 // readIndexBytes reads the whole data an IndexField unit covers; start is
@@ -428,7 +428,7 @@ func (in *interp) readIndexBytes(n *Node) (buf []byte, start uint64, err error) 
 	if err != nil {
 		return nil, 0, err
 	}
-	start, end, ab, err := indexSpan(n.field)
+	start, end, ab, err := indexSpan(n.field())
 	if err != nil {
 		return nil, 0, err
 	}
@@ -466,7 +466,7 @@ func (in *interp) writeIndexField(n *Node, v Object) error {
 	if err != nil {
 		return err
 	}
-	start, end, ab, err := indexSpan(n.field)
+	start, end, ab, err := indexSpan(n.field())
 	if err != nil {
 		return err
 	}
@@ -474,7 +474,7 @@ func (in *interp) writeIndexField(n *Node, v Object) error {
 	if err != nil {
 		return err
 	}
-	if err := in.insertBits(buf, n.field.bitOffset-start*8, n.field.bitWidth, v); err != nil {
+	if err := in.insertBits(buf, n.field().bitOffset-start*8, n.field().bitWidth, v); err != nil {
 		return err
 	}
 	for d := start; d < end; d += ab {

@@ -246,7 +246,7 @@ func (in *interp) call(m *Node, args []Object) (Object, error) {
 	if m.kind != KindMethod {
 		return nil, fmt.Errorf("%s is a %s, not a method", m.Path(), m.kind)
 	}
-	mi := m.method
+	mi := m.method()
 	if len(args) != mi.args {
 		return nil, fmt.Errorf("method %s takes %d arguments, given %d", m.Path(), mi.args, len(args))
 	}

@@ -369,7 +369,7 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		if n == nil {
 			return err
 		}
-		n.method = &methodInfo{blk: t.blk, start: t.bodyStart, end: t.bodyEnd, args: int(t.val & 7), flags: byte(t.val)}
+		n.value = &methodInfo{blk: t.blk, start: t.bodyStart, end: t.bodyEnd, args: int(t.val & 7), flags: byte(t.val)}
 	case opExternal:
 		// Only a hint for disassemblers: ACPICA creates no object.
 	case opAlias:
@@ -377,7 +377,7 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		if n == nil {
 			return err
 		}
-		n.alias = &aliasInfo{scope: scope, target: t.name}
+		n.value = &aliasInfo{scope: scope, target: t.name}
 	case opMutex, opEvent:
 		kind := KindMutex
 		if t.op == opEvent {
@@ -408,7 +408,7 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 				ri.offTerm, ri.lenTerm = clone(off), clone(length)
 			}
 		}
-		n.region = ri
+		n.value = ri
 		if temp && t.op == opOpRegion && !ri.resolved {
 			return in.errAt(t, in.resolveRegion(n, f))
 		}
@@ -430,7 +430,7 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 			if temp {
 				f.temps = append(f.temps, n)
 			}
-			n.field = &fieldInfo{fieldList: list, bitOffset: u.bitOffset, bitWidth: u.bitWidth, access: u.access}
+			n.value = &fieldInfo{fieldList: list, bitOffset: u.bitOffset, bitWidth: u.bitWidth, access: u.access}
 		}
 	case opCreateDWord, opCreateWord, opCreateByte, opCreateBit, opCreateQWord, opCreateField:
 		bf := &bufferField{blk: t.blk, scope: scope, op: t.op, srcTerm: clone(t.args[0]), idxTerm: clone(t.args[1])}
@@ -447,7 +447,7 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		if n == nil {
 			return err
 		}
-		n.bfield = bf
+		n.value = bf
 	case opScope, opDevice, opProcessor, opPowerRes, opThermalZone:
 		if temp {
 			return in.errAt(t, fmt.Errorf("%w: %s declared inside a method", ErrUnsupported, opLabel(t.op)))

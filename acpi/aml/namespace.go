@@ -52,24 +52,36 @@ func (k Kind) isScope() bool {
 	return false
 }
 
-// Node is one object in the ACPI namespace.
+// Node is one object in the ACPI namespace. A namespace has thousands
+// (most of them field units), so a node is kept at 64 bytes: the children
+// live in a side struct only nodes that have some get, and one field holds
+// what each kind carries.
 type Node struct {
-	name     string // 4-character NameSeg; `\` for the root
-	parent   *Node
-	children []*Node
-	byName   []*Node    // children sorted by NameSeg (segKey), for scopes with many
-	blk      *blockInfo // the table that defined it; nil for predefined objects
-	offset   int32      // offset of its definition in that table
-	kind     Kind
-	temp     bool // created by a running method; removed when it returns
-
-	value  Object       // KindName
-	method *methodInfo  // KindMethod
-	region *regionInfo  // KindRegion
-	field  *fieldInfo   // KindField
-	bfield *bufferField // KindBufferField
-	alias  *aliasInfo   // KindAlias
+	name   string // 4-character NameSeg; `\` for the root
+	parent *Node
+	sub    *subtree   // the children; nil until the first
+	blk    *blockInfo // the table that defined it; nil for predefined objects
+	offset int32      // offset of its definition in that table
+	kind   Kind
+	temp   bool // created by a running method; removed when it returns
+	// value is a Name's value (nil until set); for a Method, Region,
+	// Field, BufferField or Alias, its *methodInfo, *regionInfo,
+	// *fieldInfo, *bufferField or *aliasInfo, read through the accessors
+	// of those names.
+	value Object
 }
+
+// subtree holds the children of a node.
+type subtree struct {
+	children []*Node
+	byName   []*Node // children sorted by NameSeg (segKey), for scopes with many
+}
+
+func (n *Node) method() *methodInfo  { mi, _ := n.value.(*methodInfo); return mi }
+func (n *Node) region() *regionInfo  { ri, _ := n.value.(*regionInfo); return ri }
+func (n *Node) field() *fieldInfo    { fi, _ := n.value.(*fieldInfo); return fi }
+func (n *Node) bfield() *bufferField { bf, _ := n.value.(*bufferField); return bf }
+func (n *Node) alias() *aliasInfo    { ai, _ := n.value.(*aliasInfo); return ai }
 
 type methodInfo struct {
 	// builtin, if set, implements the method in Go (\_OSI).
@@ -150,7 +162,12 @@ func (n *Node) Parent() *Node { return n.parent }
 
 // Children returns the nodes directly inside this one, in definition order.
 // The slice must not be modified.
-func (n *Node) Children() []*Node { return n.children }
+func (n *Node) Children() []*Node {
+	if n.sub == nil {
+		return nil
+	}
+	return n.sub.children
+}
 
 // Child returns the child with the given name (padded with '_' to four
 // characters, as ASL does: "_SB" finds "_SB_"), or nil.
@@ -166,7 +183,7 @@ func (n *Node) Child(name string) *Node {
 // kinds.
 func (n *Node) ArgCount() int {
 	if n.kind == KindMethod {
-		return n.method.args
+		return n.method().args
 	}
 	return 0
 }
@@ -196,17 +213,20 @@ func (n *Node) Path() string {
 func (n *Node) String() string { return n.Path() + " (" + n.kind.String() + ")" }
 
 func (n *Node) child(seg string) *Node {
-	if n.byName != nil {
+	if n.sub == nil {
+		return nil
+	}
+	if n.sub.byName != nil {
 		k, ok := segKey(seg)
 		if !ok {
 			return nil
 		}
-		if i, found := n.indexOf(k); found {
-			return n.byName[i]
+		if i, found := n.sub.indexOf(k); found {
+			return n.sub.byName[i]
 		}
 		return nil
 	}
-	for _, c := range n.children {
+	for _, c := range n.sub.children {
 		if c.name == seg {
 			return c
 		}
@@ -216,26 +236,30 @@ func (n *Node) child(seg string) *Node {
 
 func (n *Node) addChild(c *Node) {
 	c.parent = n
-	n.children = append(n.children, c)
+	if n.sub == nil {
+		n.sub = &subtree{}
+	}
+	s := n.sub
+	s.children = append(s.children, c)
 	switch {
-	case n.byName == nil && len(n.children) > 16:
-		n.byName = make([]*Node, len(n.children), 2*len(n.children))
-		copy(n.byName, n.children)
-		slices.SortFunc(n.byName, func(a, b *Node) int { return cmp.Compare(nodeKey(a), nodeKey(b)) })
-	case n.byName != nil:
-		i, _ := n.indexOf(nodeKey(c))
-		n.byName = slices.Insert(n.byName, i, c)
+	case s.byName == nil && len(s.children) > 16:
+		s.byName = make([]*Node, len(s.children), 2*len(s.children))
+		copy(s.byName, s.children)
+		slices.SortFunc(s.byName, func(a, b *Node) int { return cmp.Compare(nodeKey(a), nodeKey(b)) })
+	case s.byName != nil:
+		i, _ := s.indexOf(nodeKey(c))
+		s.byName = slices.Insert(s.byName, i, c)
 	}
 }
 
-// indexOf finds the NameSeg packed in k in n.byName: its position, or
+// indexOf finds the NameSeg packed in k in s.byName: its position, or
 // where it would go.
-func (n *Node) indexOf(k uint32) (int, bool) {
-	return slices.BinarySearchFunc(n.byName, k, func(c *Node, k uint32) int { return cmp.Compare(nodeKey(c), k) })
+func (s *subtree) indexOf(k uint32) (int, bool) {
+	return slices.BinarySearchFunc(s.byName, k, func(c *Node, k uint32) int { return cmp.Compare(nodeKey(c), k) })
 }
 
 // segKey packs a 4-character NameSeg into a uint32, the order of
-// Node.byName: a sorted slice of the children is a tenth of the size of a
+// subtree.byName: a sorted slice of the children is a tenth of the size of a
 // map from the names to them.
 func segKey(seg string) (uint32, bool) {
 	if len(seg) != 4 {
@@ -252,15 +276,16 @@ func nodeKey(c *Node) uint32 {
 }
 
 func (n *Node) removeChild(c *Node) {
-	for i, k := range n.children {
+	s := n.sub
+	for i, k := range s.children {
 		if k == c {
-			n.children = append(n.children[:i:i], n.children[i+1:]...)
+			s.children = append(s.children[:i:i], s.children[i+1:]...)
 			break
 		}
 	}
-	if n.byName != nil {
-		if i, found := n.indexOf(nodeKey(c)); found && n.byName[i] == c {
-			n.byName = slices.Delete(n.byName, i, i+1)
+	if s.byName != nil {
+		if i, found := s.indexOf(nodeKey(c)); found && s.byName[i] == c {
+			s.byName = slices.Delete(s.byName, i, i+1)
 		}
 	}
 	c.parent = nil
@@ -311,8 +336,8 @@ func newNamespace(opts Options) *Namespace {
 	ns.root.addChild(&Node{name: "_REV", kind: KindName, value: Integer(2)})
 	ns.root.addChild(&Node{name: "_OS_", kind: KindName, value: String("Microsoft Windows NT")})
 	ns.root.addChild(&Node{name: "_GL_", kind: KindMutex})
-	ns.root.addChild(&Node{name: "_OSI", kind: KindMethod, method: &methodInfo{args: 1, builtin: builtinOSI}})
-	ns.nodes = len(ns.root.children)
+	ns.root.addChild(&Node{name: "_OSI", kind: KindMethod, value: &methodInfo{args: 1, builtin: builtinOSI}})
+	ns.nodes = len(ns.root.Children())
 	return ns
 }
 
@@ -376,7 +401,7 @@ func (ns *Namespace) Devices() []*Node {
 		if depth > maxPathDepth {
 			return
 		}
-		for _, c := range n.children {
+		for _, c := range n.Children() {
 			if c.kind == KindDevice {
 				out = append(out, c)
 			}
@@ -551,7 +576,7 @@ func followAlias(ns *Namespace, n *Node) *Node {
 		if i > maxAliasChain {
 			return nil
 		}
-		n = ns.resolve(n.alias.scope, n.alias.target)
+		n = ns.resolve(n.alias().scope, n.alias().target)
 	}
 	return n
 }

@@ -41,8 +41,8 @@ func (ns *Namespace) Notifiers(dev *Node) ([]Notifier, error) {
 		if depth > maxPathDepth {
 			return
 		}
-		for _, c := range n.children {
-			if c.kind == KindMethod && c.method.builtin == nil {
+		for _, c := range n.Children() {
+			if c.kind == KindMethod && c.method().builtin == nil {
 				ok, err := w.notifies(c, 0)
 				if err != nil {
 					errs = append(errs, err)
@@ -85,7 +85,7 @@ func (w *notifyWalk) notifies(m *Node, depth int) (found bool, err error) {
 	mark, steps, alloc := in.terms.mark(), in.steps, in.alloc
 	in.steps, in.alloc = 0, 0
 	defer func() { in.terms.release(mark); in.steps, in.alloc = steps, alloc }()
-	mi := m.method
+	mi := m.method()
 	p := newParser(in, mi.blk, mi.start, mi.end, m)
 	body, err := p.termList(mi.end)
 	if err != nil {
@@ -106,7 +106,7 @@ func (w *notifyWalk) inTerms(scope *Node, list []*term, depth int) bool {
 			if followAlias(w.ns, w.ns.resolve(scope, t.args[0].name)) == w.dev {
 				return true
 			}
-		case t.op == opCall && t.node != nil && t.node.kind == KindMethod && t.node.method.builtin == nil:
+		case t.op == opCall && t.node != nil && t.node.kind == KindMethod && t.node.method().builtin == nil:
 			if ok, _ := w.notifies(t.node, depth+1); ok {
 				return true
 			}

@@ -715,7 +715,7 @@ func (p *parser) nameTerm(calls bool) (*term, error) {
 		return t, nil
 	}
 	t.op, t.node = opCall, n
-	for i := 0; i < n.method.args; i++ {
+	for i := 0; i < n.method().args; i++ {
 		a, err := p.term()
 		if err != nil {
 			return nil, err

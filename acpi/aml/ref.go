@@ -80,8 +80,8 @@ func (in *interp) readNode(n *Node) (Object, error) {
 		}
 		return n.value, nil
 	case KindMethod:
-		if n.method.args != 0 {
-			return nil, fmt.Errorf("method %s needs %d arguments", n.Path(), n.method.args)
+		if n.method().args != 0 {
+			return nil, fmt.Errorf("method %s needs %d arguments", n.Path(), n.method().args)
 		}
 		v, err := in.call(n, nil)
 		if err == nil && v == nil {
