@@ -418,7 +418,7 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 			list.data = t.name2
 		}
 		for _, u := range t.fields {
-			n, err := ns.create(scope, namePath{segs: []string{u.name}}, KindField, t.blk, u.off, temp)
+			n, err := ns.create(scope, namePath{segs: []string{string(u.name[:])}}, KindField, t.blk, int(u.off), temp)
 			if err != nil {
 				var dup *duplicateError
 				if errors.As(err, &dup) && !temp {
@@ -430,7 +430,7 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 			if temp {
 				f.temps = append(f.temps, n)
 			}
-			n.value = &fieldInfo{fieldList: list, bitOffset: u.bitOffset, bitWidth: u.bitWidth, access: u.access}
+			n.value = &fieldInfo{fieldList: list, bitOffset: u.bitOffset, bitWidth: uint64(u.bitWidth), access: u.access}
 		}
 	case opCreateDWord, opCreateWord, opCreateByte, opCreateBit, opCreateQWord, opCreateField:
 		bf := &bufferField{blk: t.blk, scope: scope, op: t.op, srcTerm: clone(t.args[0]), idxTerm: clone(t.args[1])}

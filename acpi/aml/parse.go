@@ -216,12 +216,13 @@ type term struct {
 	fields             []fieldUnit
 }
 
-// fieldUnit is one named entry of a field list.
+// fieldUnit is one named entry of a field list, 24 bytes: a list can
+// have hundreds.
 type fieldUnit struct {
-	name      string
-	off       int
+	name      [4]byte
+	off       int32 // offset in blk.aml, as Node.offset
 	bitOffset uint64
-	bitWidth  uint64
+	bitWidth  uint32 // from a PkgLength: at most 2^28
 	access    byte
 }
 
@@ -269,10 +270,14 @@ func errAtOffset(blk *blockInfo, off int, op uint16, err error) error {
 type termArena struct {
 	chunks [][]term
 	c, i   int // the next free term: chunks[c][i]
+	// units holds the field units of the terms handed out, each term's
+	// a slice of it: the field lists share one buffer, as their terms
+	// share the chunks, so it grows only to the longest.
+	units []fieldUnit
 }
 
 // arenaMark is a position in a termArena to release back to.
-type arenaMark struct{ c, i int }
+type arenaMark struct{ c, i, units int }
 
 func (a *termArena) alloc() *term {
 	if a.c == len(a.chunks) {
@@ -284,20 +289,19 @@ func (a *termArena) alloc() *term {
 		a.chunks = append(a.chunks, make([]term, size))
 	}
 	t := &a.chunks[a.c][a.i]
-	// Keep the memory of the operand, element and field lists; drop
-	// the rest.
-	args, body, fields := t.args[:0], t.body[:0], t.fields[:0]
-	*t = term{args: args, body: body, fields: fields}
+	// Keep the memory of the operand and element lists; drop the rest.
+	args, body := t.args[:0], t.body[:0]
+	*t = term{args: args, body: body}
 	if a.i++; a.i == len(a.chunks[a.c]) {
 		a.c, a.i = a.c+1, 0
 	}
 	return t
 }
 
-func (a *termArena) mark() arenaMark { return arenaMark{a.c, a.i} }
+func (a *termArena) mark() arenaMark { return arenaMark{a.c, a.i, len(a.units)} }
 
 // release takes back every term handed out since m.
-func (a *termArena) release(m arenaMark) { a.c, a.i = m.c, m.i }
+func (a *termArena) release(m arenaMark) { a.c, a.i, a.units = m.c, m.i, a.units[:m.units] }
 
 // newTerm returns a cleared term from the interpreter's arena.
 func (p *parser) newTerm(op uint16, off int) *term {
@@ -924,6 +928,8 @@ func (p *parser) fieldTerm(t *term) error {
 	t.val = uint64(flags)
 	access := flags & 0x0F
 	var bit uint64
+	a := p.in.terms
+	first := len(a.units)
 	for p.pos < end {
 		if err := p.in.step(); err != nil {
 			return p.errAt(p.pos, opFieldList, err)
@@ -978,7 +984,9 @@ func (p *parser) fieldTerm(t *term) error {
 			if err != nil {
 				return err
 			}
-			t.fields = append(t.fields, fieldUnit{name: string(seg), off: start, bitOffset: bit, bitWidth: uint64(w), access: access})
+			a.units = append(a.units, fieldUnit{name: [4]byte(seg), off: int32(start), bitOffset: bit, bitWidth: uint32(w), access: access})
+			// Capped: an append to one term's list cannot reach the next.
+			t.fields = a.units[first:len(a.units):len(a.units)]
 			bit += uint64(w)
 		}
 	}
