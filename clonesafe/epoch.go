@@ -47,7 +47,7 @@ func init() { epochword.StoreFallback(unprotectedBit) }
 // seeds expire. Half the 10 ms budget leaves room for timer latency.
 //
 // The expiry is a timer advancing a tick counter that stands in for the
-// epoch, so the hot path stays one load. Reading the clock on every call
+// epoch, so the hot path stays the same two loads as with a daemon. Reading the clock on every call
 // instead would cost more than the generator itself (time.Now is about
 // 20 ns through the vDSO, and a system call on VMs whose clocksource the
 // vDSO cannot read), and reading it every N calls bounds nothing for a
