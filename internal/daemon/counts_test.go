@@ -361,6 +361,53 @@ func TestForksFile(t *testing.T) {
 	}
 }
 
+// Writing the fork count (a synced file) never holds up the next change:
+// with the write of the first fork's count stuck, a second fork notice is
+// still published, and the daemon's stop writes the last count before it
+// lets go of the state file.
+func TestForksSaveDoesNotHoldUpChecks(t *testing.T) {
+	f := newFixture(t, testID(1))
+	k, w := pipeKmsg(t, kmsgLine(0, "Linux version"))
+	writing := make(chan forksRecord, 16)
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	cfg := f.config(0, &recordingMixer{}, &logBuf{})
+	cfg.Sources = []source.Source{source.NewACPI(tablesDir, filepath.Join(t.TempDir(), "no-such-mem"))}
+	cfg.Detectors = []detect.Detector{k}
+	cfg.writeForks = func(path string, r forksRecord) error {
+		if r.Forks > 0 {
+			writing <- r
+			<-release
+		}
+		return writeForks(path, r)
+	}
+	r := start(t, cfg)
+	// Registered after start's, so run before it: a failing test stops
+	// the daemon only once the write is let go.
+	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) })
+	m := mapState(t, f.statePath)
+
+	w.WriteString(kmsgLine(1, forkLine) + "\n")
+	waitEpoch(t, m, 2)
+	select {
+	case got := <-writing:
+		if want := (forksRecord{Epoch: 2, Forks: 1}); got != want {
+			t.Errorf("first record written: %+v, want %+v", got, want)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the fork count of epoch 2 is not written")
+	}
+	// That write is stuck; the next fork is published all the same.
+	w.WriteString(kmsgLine(2, forkLine) + "\n")
+	waitEpoch(t, m, 3)
+	releaseOnce.Do(func() { close(release) })
+	r.stop(t)
+	got, ok, err := readForks(ForksPath(f.statePath))
+	if want := (forksRecord{Epoch: 3, Forks: 2}); !ok || err != nil || got != want {
+		t.Errorf("forks file after stop: %+v, %v, %v; want %+v", got, ok, err, want)
+	}
+}
+
 // The forks file is the daemon's own, but a damaged one must never crash
 // a restart: any content is a record or an error.
 func FuzzReadForks(f *testing.F) {

@@ -163,6 +163,10 @@ type Config struct {
 	// Monitor is told what the daemon does (monitor.go); nil means
 	// nothing.
 	Monitor Monitor
+
+	// writeForks replaces the forks file; nil means writeForks. Tests
+	// make it wait.
+	writeForks func(path string, r forksRecord) error
 }
 
 // Mixer feeds a new ID to the kernel's random number generator.
@@ -245,10 +249,9 @@ type Daemon struct {
 	checkMu sync.Mutex // one check at a time
 	decider *Decider   // guarded by checkMu
 
-	// The fork count saved with the published record (continuity.go);
-	// guarded by checkMu once Run runs.
-	savedForks   *forksRecord
-	forksSaveBad bool
+	// saver writes the fork count the published record accounts for
+	// (continuity.go).
+	saver *forksSaver
 
 	mu         sync.Mutex // guards the fields below (Status reads them)
 	rec        state.Record
@@ -335,6 +338,7 @@ func New(cfg Config) (_ *Daemon, err error) {
 			cfg.Logf("cannot read the VM generation ID (%v): running on the change counts of %s alone (ID unknown)", readErr, strings.Join(countNames, ", "))
 		}
 	}
+	d.saver = newForksSaver(ForksPath(cfg.StatePath), cfg.Logf, cfg.writeForks)
 	if err := d.start(obs); err != nil {
 		return nil, err
 	}
@@ -528,6 +532,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		wg.Wait()
 		d.closeAll()
 	}()
+	d.saver.start()
 	type stopped struct {
 		name string
 		err  error
@@ -706,8 +711,8 @@ func (d *Daemon) advance(rec state.Record, o Observation, known bool, via string
 		return err
 	}
 	// Subscribers first: the log line can take a while (a serial
-	// console), and the check's caller saves the fork count after this
-	// returns (saveKernelCount: a file write), so neither delays the event.
+	// console), so it does not delay the event. (The fork count is
+	// written by the forks saver, which delays neither.)
 	if d.server != nil {
 		ev := events.Event{Epoch: rec.Epoch, IDKnown: known, Reason: via, Time: now}
 		if known {
@@ -755,6 +760,11 @@ func (d *Daemon) Close() error { return d.closeAll() }
 
 func (d *Daemon) closeAll() error {
 	var errs []error
+	// The last fork count is written while the state file's lock is
+	// still held.
+	if d.saver != nil {
+		d.saver.close()
+	}
 	if d.server != nil {
 		errs = append(errs, d.server.Close())
 		d.server = nil
