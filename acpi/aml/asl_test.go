@@ -498,6 +498,28 @@ func TestEvalACPICA(t *testing.T) {
 		{"R001", nil},
 		// SizeOf (RefOf (BUFS)), through an argument, is BUFS's size.
 		{"S001", aml.Integer(5)},
+		// A name as a Package element in a method is resolved when the
+		// Package op runs, not once the method-local object is gone; a
+		// name resolving to nothing is an empty element.
+		{"A801", pkg(aml.Integer(0x88), pkg(aml.String("x")))},
+		{"A802", pkg(nil, aml.Integer(1))},
+		// A method returning RefOf (Name) returns the Name's value.
+		{"A803", pkg(aml.Integer(1), aml.Integer(2))},
+		{"A804", aml.Integer(2)},
+		// A Buffer or Package stored to a Local, an Arg or a Package
+		// element is a copy: the Name it came from stays as it was.
+		{"A901", aml.Buffer{0x10, 0x20, 0x55, 0x20}},
+		{"A902", pkg(aml.Integer(1), aml.Integer(2))},
+		{"A904", aml.Buffer{0x10, 0x20, 0x10, 0x66, 0x10, 0x20}},
+		// A Buffer stored to an empty Buffer Name takes its length; to
+		// a longer one, it is zero-filled.
+		{"A912", aml.Buffer{1, 2, 3}},
+		{"A913", aml.Buffer{1, 2, 3, 0, 0, 0, 0}},
+		// A String stored to a buffer field is written as its bytes.
+		{"A921", aml.Buffer{'1', '2', 0, 0}},
+		// A store to a Buffer Name writes into its buffer, which the
+		// buffer fields created on it before go on writing to.
+		{"A931", aml.Buffer{0x12, 0, 0, 0}},
 	}
 	for _, tt := range tests {
 		got, err := ns.Evaluate(ns.Lookup(`\` + tt.method))

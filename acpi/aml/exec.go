@@ -259,7 +259,8 @@ func (in *interp) newBuffer(t *term, f *frame) (Object, error) {
 }
 
 // newPackage runs Package and VarPackage. Names among the elements stay
-// names until read (pkgRef): they may be defined by a later table.
+// names until read (pkgRef) outside methods: they may be defined by a
+// later table.
 func (in *interp) newPackage(t *term, f *frame) (Object, error) {
 	n := t.val
 	if t.op == opVarPackage {
@@ -280,7 +281,18 @@ func (in *interp) newPackage(t *term, f *frame) (Object, error) {
 			break // ACPICA truncates surplus initializers too
 		}
 		if el.op == opNameRef {
-			pkg.Elements[i] = &pkgRef{scope: f.scope, path: el.name, blk: el.blk, off: el.off}
+			r := &pkgRef{scope: f.scope, path: el.name, blk: el.blk, off: el.off}
+			pkg.Elements[i] = r
+			if f.method != nil {
+				// In a method, ACPICA resolves the names when the
+				// Package op runs (AcpiDsBuildInternalPackageObj): a
+				// method-local object named there is gone once the
+				// method returns. One that cannot be read stays a
+				// name, as ACPICA keeps the reference.
+				if v, err := in.resolvePkgRef(r); err == nil {
+					pkg.Elements[i] = v
+				}
+			}
 			continue
 		}
 		v, err := in.eval(el, f)

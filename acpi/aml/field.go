@@ -349,28 +349,33 @@ func (in *interp) writeBufferField(n *Node, v Object) error {
 	return in.insertBits(bf.buf, bf.bitOff, bf.bitWidth, v)
 }
 
-// insertBits writes v, converted to width bits, into dst at bit off.
+// insertBits writes v, converted to width bits, into dst at bit off. A
+// Buffer or String is written as its bytes, whatever the width, as
+// ACPICA's AcpiExWriteDataToField does (a 7-byte Buffer into a 56-bit
+// field keeps all seven bytes, even with 32-bit integers).
 func (in *interp) insertBits(dst []byte, off, width uint64, v Object) error {
 	if err := in.work(int(width)); err != nil {
 		return err
 	}
+	v, err := in.deref(v)
+	if err != nil {
+		return err
+	}
 	var src []byte
-	if width <= 64 {
+	switch b := v.(type) {
+	case Buffer:
+		src = b
+	case String:
+		src = []byte(b)
+	default:
 		i, err := in.toInt(v)
 		if err != nil {
 			return err
 		}
-		var b [8]byte
-		for k := 0; k < 8; k++ {
-			b[k] = byte(i >> (8 * k))
+		src = make([]byte, 8)
+		for k := range src {
+			src[k] = byte(i >> (8 * k))
 		}
-		src = b[:]
-	} else {
-		b, err := in.toBuffer(v)
-		if err != nil {
-			return err
-		}
-		src = b
 	}
 	for i := uint64(0); i < width; i++ {
 		var bit byte

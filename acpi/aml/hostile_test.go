@@ -196,10 +196,11 @@ func TestHostileEvaluate(t *testing.T) {
 		amlMethod("GROW", 0,
 			cat([]byte{opStore}, amlString("ab"), amlLocal0),
 			amlWhile(amlOne, cat([]byte{opConcat}, amlLocal0, amlLocal0, amlLocal0))),
-		// A package containing itself.
+		// A package containing itself, through a reference (storing the
+		// package itself into its element stores a copy, as ACPICA does).
 		amlMethod("CYCL", 0,
 			cat([]byte{opStore}, amlPackage(1), amlLocal0),
-			cat([]byte{opStore}, amlLocal0, []byte{opIndex}, amlLocal0, amlZero, amlZero),
+			cat([]byte{opStore, opRefOf}, amlLocal0, []byte{opIndex}, amlLocal0, amlZero, amlZero),
 			amlReturn(amlLocal0)),
 		// Index out of range, uninitialized local, unknown name.
 		amlMethod("OOBI", 0, amlReturn(cat([]byte{opDerefOf, opIndex}, amlPackage(1, amlOne), amlByte(5), amlZero))),

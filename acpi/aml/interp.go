@@ -118,8 +118,9 @@ const (
 // Evaluate evaluates a namespace object: a Name yields its value, a Method
 // runs with args, a Field or buffer field is read. Package elements that
 // name data objects come back as those objects' values; elements naming
-// other objects (Devices, Methods) come back as *Reference. A method that
-// returns nothing yields nil.
+// other objects (Devices, Methods) come back as *Reference, and so does a
+// method's RefOf of such an object (RefOf of a Name yields its value). A
+// method that returns nothing yields nil.
 func (ns *Namespace) Evaluate(n *Node, args ...Object) (result Object, err error) {
 	if n == nil {
 		return nil, errors.New("aml: Evaluate of a nil node")
@@ -153,6 +154,12 @@ func (ns *Namespace) Evaluate(n *Node, args ...Object) (result Object, err error
 			}
 		}
 		v, err = in.call(target, own)
+		if r, ok := v.(*Reference); ok && err == nil && r.Node != nil && r.Node.kind == KindName {
+			// A method returning RefOf (Name) gives the caller the
+			// Name's value, as ACPICA's AcpiEvaluateObject does
+			// (AcpiNsResolveReferences).
+			v, err = in.readNode(r.Node)
+		}
 	case KindName, KindField, KindBufferField:
 		if len(args) > 0 {
 			return nil, fmt.Errorf("aml: evaluating %s: a %s takes no arguments", n.Path(), target.kind)
@@ -224,11 +231,14 @@ func (in *interp) toCaller(o Object, depth int) (Object, error) {
 }
 
 // resolvePkgRef reads the object a package element names: the value of a
-// data object, or a *Reference for anything else.
+// data object, or a *Reference for anything else. A name that resolves to
+// nothing is an empty element (nil), as ACPICA makes it
+// (AcpiDsResolvePackageElement: "Could not resolve name, set the element
+// to NULL").
 func (in *interp) resolvePkgRef(r *pkgRef) (Object, error) {
 	n := followAlias(in.ns, in.ns.resolve(r.scope, r.path))
 	if n == nil {
-		return &Reference{Path: r.path.String()}, nil
+		return nil, nil
 	}
 	switch n.kind {
 	case KindName, KindField, KindBufferField:

@@ -27,8 +27,8 @@ type Package struct {
 }
 
 // Reference refers to a named object: a package element written as a name
-// that does not resolve to data (a Device, a Method), the result of RefOf,
-// or a name that did not resolve at all (Node nil).
+// that does not resolve to data (a Device, a Method), or the result of
+// RefOf. (A package element naming nothing is nil, as in ACPICA.)
 type Reference struct {
 	Path string // the name as written in the AML
 	Node *Node  // the object referred to; nil if the name did not resolve

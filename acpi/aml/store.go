@@ -32,20 +32,28 @@ func (in *interp) replaceName(v Object, n *Node) error {
 	return nil
 }
 
-// store writes v to a Target or SuperName.
+// store writes v to a Target or SuperName. A Buffer or Package stored to
+// a Local, an Arg or a Package element is a copy, as in ACPICA
+// (AcpiDsStoreObjectToLocal, AcpiExStoreObjectToIndex copy an object held
+// elsewhere): writing through the Local must not change the Name the
+// value came from.
 func (in *interp) store(v Object, target *term, f *frame) error {
 	switch target.op {
 	case opNullTarget, opDebug:
 		return nil
-	case opLocal:
-		f.locals[target.val] = v
-		return nil
-	case opArg:
-		if r, ok := f.args[target.val].(*localRef); ok {
-			*r.slot = v
-			return nil
+	case opLocal, opArg:
+		c, err := in.copyObject(v, 0)
+		if err != nil {
+			return err
 		}
-		f.args[target.val] = v
+		slot := &f.locals[target.val]
+		if target.op == opArg {
+			slot = &f.args[target.val]
+			if r, ok := (*slot).(*localRef); ok {
+				slot = r.slot
+			}
+		}
+		*slot = c
 		return nil
 	case opNameRef:
 		n := followAlias(in.ns, in.ns.resolve(f.scope, target.name))
@@ -67,7 +75,11 @@ func (in *interp) storeRef(v Object, r Object) error {
 		if ref.i >= len(ref.pkg.Elements) {
 			return errors.New("package element reference out of range")
 		}
-		ref.pkg.Elements[ref.i] = v
+		c, err := in.copyObject(v, 0)
+		if err != nil {
+			return err
+		}
+		ref.pkg.Elements[ref.i] = c
 		return nil
 	case *byteRef:
 		// As ACPICA: an Integer gives its low byte, a String or Buffer its
@@ -130,15 +142,22 @@ func (in *interp) storeNode(v Object, n *Node) error {
 				return nil
 			}
 		case Buffer:
-			// Copied into the buffer as it is: zero-filled or truncated.
+			// Copied into the buffer in place, zero-filled or truncated,
+			// as ACPICA's AcpiExStoreBufferToBuffer does: buffer fields
+			// created on the Name go on seeing it. An empty buffer takes
+			// the source's length.
 			if _, isPkg := v.(*Package); !isPkg {
 				b, err := in.toBuffer(v)
 				if err != nil {
 					return fmt.Errorf("storing to %s: %w", n.Path(), err)
 				}
-				nb := make(Buffer, len(old))
-				copy(nb, b)
-				n.value = nb
+				b = append(Buffer(nil), b...) // b may be old itself
+				if len(old) == 0 {
+					n.value = b
+					return nil
+				}
+				clear(old)
+				copy(old, b)
 				return nil
 			}
 		case *Package:

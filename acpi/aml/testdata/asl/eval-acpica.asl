@@ -85,4 +85,85 @@ DefinitionBlock ("", "DSDT", 2, "VMGTST", "EVALACPI", 1)
         CopyObject (Buffer (0x01) { 0x07 }, Local0)
         Return (Local0)
     }
+    // A8xx: names as Package elements. In a method they are resolved when
+    // the Package op runs (a method-local Name is gone once the method
+    // returns); a name that resolves to nothing is an empty element.
+    Method (A801, 0, NotSerialized)
+    {
+        Name (LID8, 0x88)
+        Name (LPK8, Package (0x01) { "x" })
+        Return (Package (0x02) { LID8, LPK8 })
+    }
+    External (\_SB.UND8, DeviceObj)
+    Name (PKG8, Package (0x02) { \_SB.UND8, One })
+    Method (A802, 0, NotSerialized) { Return (PKG8) }
+    // A method returning RefOf of a Name returns, to the OS, that Name's
+    // value (ACPICA's AcpiEvaluateObject, AcpiNsResolveReferences).
+    Name (PK83, Package (0x02) { One, 0x02 })
+    Method (A803, 0, NotSerialized) { Return (RefOf (PK83)) }
+    Method (A804, 0, NotSerialized)
+    {
+        Local0 = RefOf (PK83)
+        Return (DerefOf (Local0) [One])
+    }
+    // A9xx: a Buffer or Package stored to a Local, an Arg or a Package
+    // element is a copy (ACPICA copies an object held elsewhere): writing
+    // through the Local leaves the Name as it was.
+    Name (BUF9, Buffer (0x02) { 0x10, 0x20 })
+    Name (PKG9, Package (0x02) { One, 0x02 })
+    Method (A901, 0, NotSerialized)
+    {
+        Local0 = BUF9
+        CreateByteField (Local0, Zero, BYT0)
+        BYT0 = 0x55
+        Return (Concatenate (BUF9, Local0))
+    }
+    Method (A902, 0, NotSerialized)
+    {
+        Local0 = PKG9
+        Local0 [Zero] = 0x33
+        Return (PKG9)
+    }
+    Method (A903, 1, NotSerialized)
+    {
+        Arg0 = BUF9
+        Arg0 [One] = 0x66
+        Local1 = Package (0x01) { Zero }
+        Local1 [Zero] = BUF9
+        Local2 = DerefOf (Local1 [Zero])
+        Local2 [Zero] = 0x77
+        Return (Concatenate (BUF9, Concatenate (Arg0, DerefOf (Local1 [Zero]))))
+    }
+    Method (A904, 0, NotSerialized) { Return (A903 (Zero)) }
+    // A Buffer stored to a Buffer Name of length zero takes the source's
+    // length (ACPICA's AcpiExStoreBufferToBuffer); a longer one keeps its
+    // own (a _GTF filling Buffer (Arg0 * 7) {} with Arg0 = 0).
+    Method (A911, 1, Serialized)
+    {
+        Local0 = (Arg0 * 0x07)
+        Name (ZBUF, Buffer (Local0) {})
+        ZBUF = Buffer (0x03) { 0x01, 0x02, 0x03 }
+        Return (ZBUF)
+    }
+    Method (A912, 0, NotSerialized) { Return (A911 (Zero)) }
+    Method (A913, 0, NotSerialized) { Return (A911 (One)) }
+    // A String or Buffer stored to a field is written as its bytes (ACPICA's
+    // AcpiExWriteDataToField), not converted to an Integer first.
+    Name (FBUF, Buffer (0x04) {})
+    Method (A921, 0, NotSerialized)
+    {
+        CreateField (FBUF, Zero, 0x20, FLD9)
+        FLD9 = "12"
+        Return (FBUF)
+    }
+    // A store to a Buffer Name writes into its buffer: a buffer field
+    // created on it before the store still writes to the Name.
+    Name (ATIB, Buffer (0x04) { 0xFF, 0xFF, 0xFF, 0xFF })
+    Method (A931, 0, NotSerialized)
+    {
+        CreateWordField (ATIB, Zero, M157)
+        ATIB = Zero
+        M157 = 0x12
+        Return (ATIB)
+    }
 }
