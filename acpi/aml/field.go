@@ -404,7 +404,7 @@ func (in *interp) indexRegisters(n *Node) (index, data *Node, err error) {
 
 // indexSpan is the byte range an access to IndexField unit n covers, in
 // whole data of its access width.
-func indexSpan(fi *fieldInfo) (start, end, ab uint64, err error) {
+func indexSpan(fi fieldInfo) (start, end, ab uint64, err error) {
 	ab = accessBytes(fi.access)
 	start = fi.bitOffset / 8 / ab * ab
 	end = ((fi.bitOffset+fi.bitWidth+7)/8 + ab - 1) / ab * ab

@@ -494,3 +494,33 @@ func TestLoadSkipsUndecodableParts(t *testing.T) {
 		}
 	}
 }
+
+// A field list past bit 2^32 is refused, as in ACPICA (its field
+// positions are 32 bits); nodes keep a unit's bit offset in 32 bits.
+func TestFieldListPast32Bits(t *testing.T) {
+	list := []byte{0x01} // FieldFlags: ByteAcc
+	for range 16 {
+		list = append(list, 0x00, 0xCF, 0xFF, 0xFF, 0xFF) // ReservedField of 2^28-1 bits
+	}
+	region := cat([]byte{opExtPrefix, 0x80}, []byte("REG0"), []byte{0x00}, amlZero, amlOne)
+	fits := withLen([]byte{opExtPrefix, 0x81}, []byte("REG0"), list, []byte("FITS"), []byte{0x08}, []byte("LAST"), []byte{0x07})
+	ns, err := loadOne(t, cat(region, fits), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []struct {
+		path        string
+		off, length uint64
+	}{{`\FITS`, 16 * (1<<28 - 1), 8}, {`\LAST`, 16*(1<<28-1) + 8, 7}} {
+		n := ns.Lookup(u.path)
+		if n == nil || n.field().bitOffset != u.off || n.field().bitWidth != u.length {
+			t.Errorf("%s: %v, want a unit of %d bits at bit %d", u.path, n, u.length, u.off)
+		}
+	}
+	past := withLen([]byte{opExtPrefix, 0x81}, []byte("REG0"), list, []byte("PAST"), []byte{0x11})
+	_, err = loadOne(t, cat(region, past), Options{})
+	var ae *Error
+	if !errors.Is(err, ErrTooLarge) || !errors.As(err, &ae) || !strings.Contains(err.Error(), "past 2^32") {
+		t.Errorf("a unit ending past bit 2^32: %v; want a located %v error", err, ErrTooLarge)
+	}
+}

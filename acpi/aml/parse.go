@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 )
 
 // blockInfo is a loaded definition block.
@@ -220,10 +221,16 @@ type term struct {
 // have hundreds.
 type fieldUnit struct {
 	name      [4]byte
-	off       int32 // offset in blk.aml, as Node.offset
-	bitOffset uint64
+	off       int32  // offset in blk.aml, as Node.offset
+	bitOffset uint32 // fieldTerm refuses lists longer than 2^32 bits
 	bitWidth  uint32 // from a PkgLength: at most 2^28
 	access    byte
+}
+
+// fieldTooLong is the error for a field list that reaches past bit
+// 2^32, where ACPICA stops too (its field positions are 32 bits).
+func fieldTooLong(bit uint64) error {
+	return fmt.Errorf("%w: field list reaches bit %d, past 2^32", ErrTooLarge, bit)
 }
 
 // parser decodes AML from one block. It shares the step and depth budget of
@@ -942,7 +949,9 @@ func (p *parser) fieldTerm(t *term) error {
 			if err != nil {
 				return err
 			}
-			bit += uint64(w)
+			if bit += uint64(w); bit > math.MaxUint32 {
+				return p.errAt(start, opFieldList, fieldTooLong(bit))
+			}
 		case 0x01: // AccessField
 			p.pos++
 			if err := p.need(2, opFieldList, "AccessField"); err != nil {
@@ -984,7 +993,10 @@ func (p *parser) fieldTerm(t *term) error {
 			if err != nil {
 				return err
 			}
-			a.units = append(a.units, fieldUnit{name: [4]byte(seg), off: int32(start), bitOffset: bit, bitWidth: uint32(w), access: access})
+			if bit+uint64(w) > math.MaxUint32 {
+				return p.errAt(start, opFieldList, fieldTooLong(bit+uint64(w)))
+			}
+			a.units = append(a.units, fieldUnit{name: [4]byte(seg), off: int32(start), bitOffset: uint32(bit), bitWidth: uint32(w), access: access})
 			// Capped: an append to one term's list cannot reach the next.
 			t.fields = a.units[first:len(a.units):len(a.units)]
 			bit += uint64(w)
