@@ -284,7 +284,7 @@ func (in *interp) call(m *Node, args []Object) (Object, error) {
 			}
 		}
 	}()
-	if _, err := in.runBody(mi.blk, mi.start, mi.end, f); err != nil {
+	if _, err := in.runBody(m.blk, int(mi.start), int(mi.end), f); err != nil {
 		return nil, err
 	}
 	return f.ret, nil

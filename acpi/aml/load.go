@@ -369,7 +369,7 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		if n == nil {
 			return err
 		}
-		n.value = &methodInfo{blk: t.blk, start: t.bodyStart, end: t.bodyEnd, args: int(t.val & 7), flags: byte(t.val)}
+		n.value = &methodInfo{start: int32(t.bodyStart), end: int32(t.bodyEnd), args: int(t.val & 7), flags: byte(t.val)}
 	case opExternal:
 		// Only a hint for disassemblers: ACPICA creates no object.
 	case opAlias:
@@ -430,7 +430,7 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 			if temp {
 				f.temps = append(f.temps, n)
 			}
-			n.value = &fieldInfo{fieldList: list, bitOffset: u.bitOffset, bitWidth: uint64(u.bitWidth), access: u.access}
+			n.value = packField(list, u)
 		}
 	case opCreateDWord, opCreateWord, opCreateByte, opCreateBit, opCreateQWord, opCreateField:
 		bf := &bufferField{blk: t.blk, scope: scope, op: t.op, srcTerm: clone(t.args[0]), idxTerm: clone(t.args[1])}

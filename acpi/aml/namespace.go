@@ -66,7 +66,7 @@ type Node struct {
 	temp   bool // created by a running method; removed when it returns
 	// value is a Name's value (nil until set); for a Method, Region,
 	// Field, BufferField or Alias, its *methodInfo, *regionInfo,
-	// *fieldInfo, *bufferField or *aliasInfo, read through the accessors
+	// *packedField, *bufferField or *aliasInfo, read through the accessors
 	// of those names.
 	value Object
 }
@@ -79,18 +79,17 @@ type subtree struct {
 
 func (n *Node) method() *methodInfo  { mi, _ := n.value.(*methodInfo); return mi }
 func (n *Node) region() *regionInfo  { ri, _ := n.value.(*regionInfo); return ri }
-func (n *Node) field() *fieldInfo    { fi, _ := n.value.(*fieldInfo); return fi }
 func (n *Node) bfield() *bufferField { bf, _ := n.value.(*bufferField); return bf }
 func (n *Node) alias() *aliasInfo    { ai, _ := n.value.(*aliasInfo); return ai }
 
+// methodInfo is a Method's definition, in 32 bytes (a namespace has
+// hundreds): its body is in the AML of the node's blk.
 type methodInfo struct {
 	// builtin, if set, implements the method in Go (\_OSI).
-	builtin func(in *interp, args []Object) (Object, error)
-	blk     *blockInfo
-	start   int // body bounds in blk.aml
-	end     int
-	args    int
-	flags   byte
+	builtin    func(in *interp, args []Object) (Object, error)
+	start, end int32 // body bounds in the node's blk.aml, as Node.offset
+	args       int
+	flags      byte
 }
 
 type regionInfo struct {
@@ -104,11 +103,36 @@ type regionInfo struct {
 	length   uint64
 }
 
+// fieldInfo is a field unit as the interpreter reads it (Node.field).
 type fieldInfo struct {
 	*fieldList // shared by the units of one Field
 	bitOffset  uint64
 	bitWidth   uint64
 	access     byte // AccessType: 0 Any, 1 Byte, 2 Word, 3 DWord, 4 QWord, 5 Buffer
+}
+
+// packedField is what a field unit's node holds: its fieldInfo in 16
+// bytes (a namespace can have thousands of units). The bit offset fits
+// 32 bits, as in ACPICA (fieldTerm refuses more), and the width is a
+// PkgLength, at most 2^28, leaving 4 bits for the access type.
+type packedField struct {
+	list        *fieldList
+	bitOffset   uint32
+	widthAccess uint32 // bit width << 4 | access type
+}
+
+func packField(list *fieldList, u fieldUnit) *packedField {
+	return &packedField{list: list, bitOffset: u.bitOffset, widthAccess: u.bitWidth<<4 | uint32(u.access&0x0F)}
+}
+
+// field returns a field unit's definition; the zero fieldInfo for other
+// kinds.
+func (n *Node) field() fieldInfo {
+	pf, ok := n.value.(*packedField)
+	if !ok {
+		return fieldInfo{}
+	}
+	return fieldInfo{fieldList: pf.list, bitOffset: uint64(pf.bitOffset), bitWidth: uint64(pf.widthAccess >> 4), access: byte(pf.widthAccess & 0x0F)}
 }
 
 // fieldList is what the units of one Field, IndexField or BankField share.
