@@ -520,6 +520,11 @@ func TestEvalACPICA(t *testing.T) {
 		// A store to a Buffer Name writes into its buffer, which the
 		// buffer fields created on it before go on writing to.
 		{"A931", aml.Buffer{0x12, 0, 0, 0}},
+		// An OperationRegion's operands are evaluated as the table loads:
+		// the method giving its address has run once by then, and the
+		// region keeps the address its Name had then.
+		{"A941", aml.Integer(1)},
+		{"A942", pkg(aml.Integer(1), aml.Integer(0xBFFFF028))},
 	}
 	for _, tt := range tests {
 		got, err := ns.Evaluate(ns.Lookup(`\` + tt.method))

@@ -404,13 +404,25 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 				// evaluate later.
 				ri.base, ri.length, ri.resolved = off.val, length.val, true
 			} else {
-				// Evaluated on first use, long after this term is gone.
+				// Kept for a retry on first use, long after this term
+				// is gone, if evaluating them now fails.
 				ri.offTerm, ri.lenTerm = clone(off), clone(length)
 			}
 		}
 		n.value = ri
-		if temp && t.op == opOpRegion && !ri.resolved {
-			return in.errAt(t, in.resolveRegion(n, f))
+		if t.op == opOpRegion && !ri.resolved {
+			if temp {
+				return in.errAt(t, in.resolveRegion(n, f))
+			}
+			// ACPICA evaluates the operands as the table loads (it runs
+			// the table like a method: AcpiDsEvalRegionOperands), with
+			// the methods and values that exist then; their side effects
+			// happen then too. If that fails, it tries again on first use.
+			ef := f
+			if ef == nil {
+				ef = &frame{scope: scope}
+			}
+			in.resolveRegion(n, ef)
 		}
 	case opField, opIndexField, opBankField:
 		list := &fieldList{kind: t.op, blk: t.blk, scope: scope, region: t.name}

@@ -209,7 +209,6 @@ var openDifferences = map[string]string{
 	"lhw-0AE384DFB520 ours only \\_SB_.PCI0.GPP0.NXHC._ADR":                    "ACPICA mis-nests the rest of SSDT3 after that dropped region (iasl -d agrees with us)",
 	"lhw-0AE384DFB520 ours only \\_SB_.PCI0.GPP0.NXHC._RMV":                    "ACPICA mis-nests the rest of SSDT3 after that dropped region (iasl -d agrees with us)",
 	"lhw-0AE384DFB520 value \\_SB_.PCI0.GP17.XHC0.RHUB.PRT4._PLD":              "interpreter or state: value differs, cause not yet found",
-	"lhw-1006A994B78B value \\CPTR":                                            "interpreter or state: value differs, cause not yet found",
 	"lhw-22F59A67504C we fail \\AMW0.LDFT":                                     "interpreter: we fail where ACPICA returns: offset of region \\_SB_.IOB2: aml: DSDT offset 0x8715: NameString: a Reference where an In",
 	"lhw-22F59A67504C we fail \\AMW0.SFTM":                                     "interpreter: we fail where ACPICA returns: offset of region \\_SB_.IOB2: aml: DSDT offset 0x8715: NameString: a Reference where an In",
 	"lhw-22F59A67504C we fail \\_SB_.GAMM":                                     "interpreter: we fail where ACPICA returns: offset of region \\_SB_.IOB2: aml: DSDT offset 0x8715: NameString: a Reference where an In",
@@ -242,7 +241,6 @@ var openDifferences = map[string]string{
 	"lhw-7AF027A015B2 value \\_SB_.TPWR.PSOC":                                  "interpreter or state: value differs, cause not yet found",
 	"lhw-7AF027A015B2 value \\_SB_.TPWR.PSRC":                                  "interpreter or state: value differs, cause not yet found",
 	"lhw-7AF027A015B2 value \\_SB_.TPWR._BST":                                  "interpreter or state: value differs, cause not yet found",
-	"lhw-9192B985B108 value \\CPTR":                                            "interpreter or state: value differs, cause not yet found",
 	"lhw-9364256A2C6F acpiexec fails \\_SB_.PCI0.LPCB.EC__._Q80":               "acpiexec fails (AE_NOT_FOUND) where we return a value: not yet explained",
 	"lhw-FC0103F0D68C acpiexec fails \\_GPE._L02":                              "acpiexec fails (AE_NOT_FOUND) where we return a value: not yet explained",
 }

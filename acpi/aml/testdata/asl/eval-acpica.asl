@@ -166,4 +166,25 @@ DefinitionBlock ("", "DSDT", 2, "VMGTST", "EVALACPI", 1)
         M157 = 0x12
         Return (ATIB)
     }
+    // An OperationRegion's operands are evaluated as the table loads (in
+    // ACPICA the table runs like a method): BAS4 runs then, once, and the
+    // region keeps the address ADR4 had then.
+    Name (CNT4, Zero)
+    Method (BAS4, 0, NotSerialized)
+    {
+        CNT4++
+        Return (0x000F0004)
+    }
+    OperationRegion (RG41, SystemMemory, BAS4 (), 0x04)
+    Field (RG41, DWordAcc, NoLock, Preserve) { FL41, 32 }
+    Name (ADR4, 0x000F0000)
+    OperationRegion (RG42, SystemMemory, ADR4, 0x04)
+    Field (RG42, DWordAcc, NoLock, Preserve) { FL42, 32 }
+    Method (A941, 0, NotSerialized) { Return (CNT4) }
+    Method (A942, 0, NotSerialized)
+    {
+        ADR4 = 0x00200000
+        Local0 = FL41
+        Return (Package (0x02) { CNT4, FL42 })
+    }
 }
