@@ -35,12 +35,19 @@ type process struct {
 }
 
 // vmgenidProcess starts this test binary as "vmgenid ARGS...".
-func vmgenidProcess(t *testing.T, stderr io.Writer, args ...string) *process {
+func vmgenidProcess(t testing.TB, stderr io.Writer, args ...string) *process {
+	t.Helper()
+	return vmgenidProcessCommand(t, os.Args[0], stderr, args...)
+}
+
+// vmgenidProcessCommand starts name ARGS..., a command that runs this
+// test binary (a wrapper such as chrt) with VMGENID_TEST_MAIN set.
+func vmgenidProcessCommand(t testing.TB, name string, stderr io.Writer, args ...string) *process {
 	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("runs the daemon as a process and signals it (Linux)")
 	}
-	cmd := exec.Command(os.Args[0], args...)
+	cmd := exec.Command(name, args...)
 	cmd.Env = append(os.Environ(), "VMGENID_TEST_MAIN=1")
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
