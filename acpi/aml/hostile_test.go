@@ -3,6 +3,7 @@ package aml
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -523,4 +524,40 @@ func TestFieldListPast32Bits(t *testing.T) {
 	if !errors.Is(err, ErrTooLarge) || !errors.As(err, &ae) || !strings.Contains(err.Error(), "past 2^32") {
 		t.Errorf("a unit ending past bit 2^32: %v; want a located %v error", err, ErrTooLarge)
 	}
+}
+
+// A scope with many children finds them through its sorted index, also
+// after children are removed from its middle (method-local objects) and
+// added again.
+func TestChildIndex(t *testing.T) {
+	scope := &Node{name: "SCOP", kind: KindScope}
+	var names []string
+	for i := range 40 {
+		// Not in sorted order, so the index is not the definition order.
+		names = append(names, fmt.Sprintf("N%03d", (i*17)%40))
+		scope.addChild(&Node{name: names[i], kind: KindName})
+	}
+	check := func(when string, gone map[string]bool) {
+		t.Helper()
+		for _, name := range names {
+			c := scope.child(name)
+			if gone[name] != (c == nil) || c != nil && c.name != name {
+				t.Errorf("%s: child(%s) = %v", when, name, c)
+			}
+		}
+		if scope.child("NONE") != nil {
+			t.Errorf("%s: child(NONE) found", when)
+		}
+	}
+	check("added", nil)
+	gone := map[string]bool{}
+	for _, name := range []string{names[20], names[0], names[39], names[7]} {
+		scope.removeChild(scope.child(name))
+		gone[name] = true
+		check("removed "+name, gone)
+	}
+	for name := range gone {
+		scope.addChild(&Node{name: name, kind: KindName})
+	}
+	check("added again", nil)
 }

@@ -74,7 +74,9 @@ type Node struct {
 // subtree holds the children of a node.
 type subtree struct {
 	children []*Node
-	byName   []*Node // children sorted by NameSeg (segKey), for scopes with many
+	// byName indexes the children of a scope with many: their positions
+	// in children, sorted by NameSeg (segKey).
+	byName []int32
 }
 
 func (n *Node) method() *methodInfo  { mi, _ := n.value.(*methodInfo); return mi }
@@ -246,7 +248,7 @@ func (n *Node) child(seg string) *Node {
 			return nil
 		}
 		if i, found := n.sub.indexOf(k); found {
-			return n.sub.byName[i]
+			return n.sub.children[n.sub.byName[i]]
 		}
 		return nil
 	}
@@ -267,24 +269,26 @@ func (n *Node) addChild(c *Node) {
 	s.children = append(s.children, c)
 	switch {
 	case s.byName == nil && len(s.children) > 16:
-		s.byName = make([]*Node, len(s.children), 2*len(s.children))
-		copy(s.byName, s.children)
-		slices.SortFunc(s.byName, func(a, b *Node) int { return cmp.Compare(nodeKey(a), nodeKey(b)) })
+		s.byName = make([]int32, len(s.children), 2*len(s.children))
+		for i := range s.byName {
+			s.byName[i] = int32(i)
+		}
+		slices.SortFunc(s.byName, func(a, b int32) int { return cmp.Compare(nodeKey(s.children[a]), nodeKey(s.children[b])) })
 	case s.byName != nil:
 		i, _ := s.indexOf(nodeKey(c))
-		s.byName = slices.Insert(s.byName, i, c)
+		s.byName = slices.Insert(s.byName, i, int32(len(s.children)-1))
 	}
 }
 
 // indexOf finds the NameSeg packed in k in s.byName: its position, or
 // where it would go.
 func (s *subtree) indexOf(k uint32) (int, bool) {
-	return slices.BinarySearchFunc(s.byName, k, func(c *Node, k uint32) int { return cmp.Compare(nodeKey(c), k) })
+	return slices.BinarySearchFunc(s.byName, k, func(i int32, k uint32) int { return cmp.Compare(nodeKey(s.children[i]), k) })
 }
 
 // segKey packs a 4-character NameSeg into a uint32, the order of
-// subtree.byName: a sorted slice of the children is a tenth of the size of a
-// map from the names to them.
+// subtree.byName: a sorted slice of positions is a twentieth of the size of
+// a map from the names to the children.
 func segKey(seg string) (uint32, bool) {
 	if len(seg) != 4 {
 		return 0, false
@@ -300,19 +304,24 @@ func nodeKey(c *Node) uint32 {
 }
 
 func (n *Node) removeChild(c *Node) {
+	c.parent = nil
 	s := n.sub
-	for i, k := range s.children {
-		if k == c {
-			s.children = append(s.children[:i:i], s.children[i+1:]...)
-			break
-		}
+	at := slices.Index(s.children, c)
+	if at < 0 {
+		return
 	}
 	if s.byName != nil {
-		if i, found := s.indexOf(nodeKey(c)); found && s.byName[i] == c {
+		// Before children shifts: indexOf reads the names through it.
+		if i, found := s.indexOf(nodeKey(c)); found && s.byName[i] == int32(at) {
 			s.byName = slices.Delete(s.byName, i, i+1)
 		}
+		for i, pos := range s.byName {
+			if pos > int32(at) {
+				s.byName[i] = pos - 1
+			}
+		}
 	}
-	c.parent = nil
+	s.children = append(s.children[:at:at], s.children[at+1:]...)
 }
 
 // Namespace is an ACPI namespace built by Load. Its methods are safe for
