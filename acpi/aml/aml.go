@@ -67,8 +67,10 @@ type Options struct {
 	// ZeroRegions makes reads of fields in regions this evaluator cannot
 	// read (no Memory, a failed memory read, address spaces other than
 	// SystemMemory, IndexField and BankField units) return zeros, as
-	// ACPICA's acpiexec simulates them, instead of failing. For inspecting
-	// tables and comparing with acpiexec; never for reading a real ID.
+	// ACPICA's acpiexec simulates them, instead of failing. Regions of
+	// OEM-defined address spaces, which acpiexec does not simulate, still
+	// fail (ErrNoHandler). For inspecting tables and comparing with
+	// acpiexec; never for reading a real ID.
 	ZeroRegions bool
 	// OSI is the set of interface names \_OSI answers true to, compared
 	// exactly. What \_OSI answers is the host's policy, not the AML's:
@@ -139,6 +141,10 @@ var (
 	ErrUnsupported = errors.New("not supported")
 	// ErrNotFound: a name did not resolve in the namespace.
 	ErrNotFound = errors.New("name not found")
+	// ErrNoHandler: a field is in a region of an OEM-defined address
+	// space (0x80-0xFE), which no general-purpose OS has a handler for
+	// (ACPICA: AE_NOT_EXIST), with or without Options.ZeroRegions.
+	ErrNoHandler = errors.New("no handler for the region's address space")
 	// errInternal marks a recovered panic: always a bug in this package.
 	errInternal = errors.New("internal error")
 )

@@ -94,6 +94,16 @@ func (in *interp) evalInt(t *term, f *frame) (uint64, error) {
 	return i, in.errAt(t, err)
 }
 
+// resolvesTo checks that a SuperName operand written as a name names an
+// object, as ACPICA does when it runs the operator (AE_NOT_FOUND): the
+// object of a Notify, Acquire or Signal is not read, but must exist.
+func (in *interp) resolvesTo(a *term, f *frame) error {
+	if a.op == opNameRef && followAlias(in.ns, in.ns.resolve(f.scope, a.name)) == nil {
+		return in.errAt(a, fmt.Errorf("%w: %s", ErrNotFound, a.name.String()))
+	}
+	return nil
+}
+
 // eval evaluates a term as an expression.
 func (in *interp) eval(t *term, f *frame) (Object, error) {
 	if err := in.step(); err != nil {
@@ -173,6 +183,9 @@ func (in *interp) eval1(t *term, f *frame) (Object, error) {
 		return in.mid(t, f)
 	case opAcquire, opWait:
 		// Single-threaded: every mutex is free, every wait "times out" at once.
+		if err := in.resolvesTo(t.args[0], f); err != nil {
+			return nil, err
+		}
 		if _, err := in.eval(t.args[len(t.args)-1], f); err != nil && t.op == opWait {
 			return nil, err
 		}
@@ -183,6 +196,9 @@ func (in *interp) eval1(t *term, f *frame) (Object, error) {
 	case opRelease, opSignal, opReset, opNotify, opSleep, opStall:
 		// No effect on a read-only evaluator; operands are still checked.
 		for _, a := range t.args {
+			if err := in.resolvesTo(a, f); err != nil {
+				return nil, err
+			}
 			if a.op != opNameRef && a.op != opNullTarget {
 				if _, err := in.eval(a, f); err != nil {
 					return nil, err

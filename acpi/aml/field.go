@@ -12,6 +12,16 @@ var regionSpaceNames = map[byte]string{
 	0x0A: "PCC", 0x7F: "FFixedHW", 0xFF: "DataTable",
 }
 
+// noHandler returns an ErrNoHandler error if region rn is in an OEM-defined
+// address space: 0x80 up, below the 0xFF this package gives
+// DataTableRegions.
+func noHandler(field, rn *Node) error {
+	if sp := rn.region().space; sp >= 0x80 && sp != 0xFF {
+		return fmt.Errorf("%w: field %s is in region %s, of OEM address space 0x%02X", ErrNoHandler, field.Path(), rn.Path(), sp)
+	}
+	return nil
+}
+
 func spaceName(s byte) string {
 	if n, ok := regionSpaceNames[s]; ok {
 		return n
@@ -32,7 +42,8 @@ func accessBytes(a byte) uint64 {
 	return 1
 }
 
-// regionBounds evaluates (once) the region's offset and length.
+// regionBounds returns the region's offset and length, evaluating them
+// if declare could not.
 func (in *interp) regionBounds(rn *Node) (base, length uint64, err error) {
 	ri := rn.region()
 	if !ri.resolved {
@@ -43,10 +54,10 @@ func (in *interp) regionBounds(rn *Node) (base, length uint64, err error) {
 	return ri.base, ri.length, nil
 }
 
-// resolveRegion evaluates the region's offset and length in frame f. A
-// region declared in a method is resolved when the OperationRegion op runs,
-// in the method's frame (its address often comes from an Arg or a Local);
-// one declared at load time is resolved on first use, as ACPICA does.
+// resolveRegion evaluates the region's offset and length in frame f.
+// declare resolves a region when the OperationRegion runs, as ACPICA does;
+// one whose operands could not be evaluated then (memory not readable at
+// load) is resolved here on first use.
 func (in *interp) resolveRegion(rn *Node, f *frame) error {
 	ri := rn.region()
 	if ri.offTerm == nil {
@@ -185,6 +196,9 @@ func (in *interp) writeField(n *Node, v Object) error {
 	if err != nil {
 		return err
 	}
+	if err := noHandler(n, sp.rn); err != nil {
+		return err
+	}
 	if err := in.allocate(int(sp.end-sp.start)*2, 2*maxFieldBytes, "field write"); err != nil {
 		return err
 	}
@@ -223,6 +237,9 @@ func (in *interp) readRegionField(n *Node) (Object, error) {
 	}
 	rn := followAlias(in.ns, in.ns.resolve(fi.scope, fi.region))
 	if rn != nil && rn.kind == KindRegion && rn.region().space != 0 {
+		if err := noHandler(n, rn); err != nil {
+			return nil, err
+		}
 		return nil, unreadableError{fmt.Errorf("%w: field %s is in %s region %s; only SystemMemory is read",
 			ErrUnsupported, n.Path(), spaceName(rn.region().space), rn.Path())}
 	}

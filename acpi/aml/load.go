@@ -17,7 +17,8 @@ import (
 // (with everything it holds) and a warning, not the table: a second
 // definition of a name, a Scope on an undefined path or a name in a scope
 // that does not exist. A Name whose initializer fails stays without a
-// value. External declarations create nothing.
+// value (a Buffer or Package keeps its type, as in ACPICA; reading it
+// fails). External declarations create nothing.
 //
 // An object inside a Scope, Device or other container that cannot be
 // decoded costs the rest of that container, and an undecodable
@@ -350,6 +351,12 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		}
 		v, err := in.eval(t.args[0], ef)
 		if err != nil {
+			switch t.args[0].op {
+			case opBuffer:
+				n.value = unevaluated("Buffer")
+			case opPackage, opVarPackage:
+				n.value = unevaluated("Package")
+			}
 			return err
 		}
 		switch t.args[0].op {

@@ -70,10 +70,10 @@ func namespaceLines(ns *aml.Namespace) []string {
 	return out
 }
 
-// TestLoadFailingObjectCostsItself: a Name whose
-// Buffer size divides by zero is created without a value (acpiexec lists
-// B___ as a Buffer whose length was never evaluated) and the rest of the
-// table loads.
+// TestLoadFailingObjectCostsItself: a Name whose Buffer or Package size
+// divides by zero is created without a value but with its type (acpiexec
+// lists B___ as a Buffer and P___ as a Package whose length was never
+// evaluated) and the rest of the table loads.
 func TestLoadFailingObjectCostsItself(t *testing.T) {
 	ns, err := loadASL(t, "load-bad-object")
 	if err != nil {
@@ -82,15 +82,20 @@ func TestLoadFailingObjectCostsItself(t *testing.T) {
 	if got := evalErr(t, ns, `\_SB.VGEN.ADDR`); aml.ObjectString(got) != aml.ObjectString(pkg(aml.Integer(0x7FFF0000), aml.Integer(0))) {
 		t.Errorf(`\_SB.VGEN.ADDR = %s, want {0x7FFF0000, 0}`, aml.ObjectString(got))
 	}
-	b := ns.Lookup(`\B`)
-	if b == nil {
-		t.Fatal(`\B missing: ACPICA creates the node`)
+	for path, typ := range map[string]string{`\B`: "Buffer", `\P`: "Package"} {
+		n := ns.Lookup(path)
+		if n == nil {
+			t.Fatalf(`%s missing: ACPICA creates the node`, path)
+		}
+		if got := ns.ACPICAType(n); got != typ {
+			t.Errorf("%s is a %s, want a %s", path, got, typ)
+		}
+		if v, err := ns.Evaluate(n); err == nil {
+			t.Errorf(`%s = %s; its initializer divides by zero`, path, aml.ObjectString(v))
+		}
 	}
-	if _, err := ns.Evaluate(b); err == nil {
-		t.Error(`\B evaluated; its initializer divides by zero`)
-	}
-	if w := ns.Warnings(); len(w) != 1 || !strings.Contains(w[0].Error(), "Divide by zero") {
-		t.Errorf("warnings %v, want the one division by zero", w)
+	if w := ns.Warnings(); len(w) != 2 || !strings.Contains(w[0].Error(), "Divide by zero") || !strings.Contains(w[1].Error(), "Divide by zero") {
+		t.Errorf("warnings %v, want the two divisions by zero", w)
 	}
 }
 

@@ -34,6 +34,11 @@ type Reference struct {
 	Node *Node  // the object referred to; nil if the name did not resolve
 }
 
+// unevaluated is the value of a Name whose Buffer or Package initializer
+// failed at load, naming that type: ACPICA keeps the object, typed, with
+// its contents never evaluated, and fails reads of it.
+type unevaluated string
+
 // pkgRef is an unresolved name written as a package element; it is
 // resolved when the package is read, since it may name an object defined
 // by a later table.
@@ -200,6 +205,8 @@ func typeName(o Object) string {
 		return "Package"
 	case *Reference, *elemRef, *byteRef, *localRef, *pkgRef:
 		return "Reference"
+	case unevaluated:
+		return string(o.(unevaluated))
 	}
 	return fmt.Sprintf("%T", o)
 }

@@ -75,8 +75,11 @@ func (in *interp) match(t *term, f *frame) (Object, error) {
 func (in *interp) readNode(n *Node) (Object, error) {
 	switch n.kind {
 	case KindName:
-		if n.value == nil {
+		switch n.value.(type) {
+		case nil:
 			return nil, fmt.Errorf("%s has no value", n.Path())
+		case unevaluated:
+			return nil, fmt.Errorf("%s has no value: its %s initializer failed at load", n.Path(), typeName(n.value))
 		}
 		return n.value, nil
 	case KindMethod:

@@ -56,19 +56,19 @@ func machines(t *testing.T) []machine {
 	return ms
 }
 
-// ourTables lists our committed tables: each compiled ASL variant (the
-// ext- pair together), the fixtures, the discovery test tables.
+// ourTables lists our committed tables: each compiled ASL variant (a pair
+// NAME-dsdt, NAME-ssdt together, in that order), the fixtures, the
+// discovery test tables.
 func ourTables(t *testing.T) []machine {
 	var ms []machine
 	asl, _ := filepath.Glob("../../acpi/aml/testdata/asl/*.aml")
 	for _, f := range asl {
 		name := strings.TrimSuffix(filepath.Base(f), ".aml")
 		files := []string{f}
-		switch name {
-		case "ext-dsdt":
-			continue // loaded with ext-ssdt
-		case "ext-ssdt":
-			files = []string{filepath.Join(filepath.Dir(f), "ext-dsdt.aml"), f}
+		if pair, ok := strings.CutSuffix(name, "-ssdt"); ok {
+			files = []string{filepath.Join(filepath.Dir(f), pair+"-dsdt.aml"), f}
+		} else if strings.HasSuffix(name, "-dsdt") {
+			continue // loaded with its SSDT
 		}
 		ms = append(ms, machine{corpus: "ours", name: "asl/" + name, files: files})
 	}
@@ -358,6 +358,10 @@ func runACPIExec(ctx context.Context, bin string, files []string, eval []string)
 	return r, nil
 }
 
+// breakpointsPerEval is how many AML BreakPoints one evaluation may stop
+// at before the next evaluation is refused.
+const breakpointsPerEval = 4
+
 // runACPIExecOnce runs one acpiexec. hungAt is the index in eval of the
 // evaluation it hung in, or -1.
 func runACPIExecOnce(ctx context.Context, bin string, files []string, namespace bool, eval []string) (out []byte, hungAt int, err error) {
@@ -367,9 +371,11 @@ func runACPIExecOnce(ctx context.Context, bin string, files []string, namespace 
 	}
 	for _, p := range eval {
 		// "go" resumes a method stopped at a BreakPoint opcode (acpiexec's
-		// debugger stops there and refuses further evaluations); with
-		// nothing stopped it does nothing.
-		script.WriteString("evaluate " + p + "\ngo\n")
+		// debugger stops there and refuses further evaluations: "Only one
+		// debugger execution is allowed"); with nothing stopped it does
+		// nothing. A method may stop more than once (lhw-5A86CF3EECC0's
+		// \FPTS twice).
+		script.WriteString("evaluate " + p + "\n" + strings.Repeat("go\n", breakpointsPerEval))
 	}
 	script.WriteString("quit\n")
 	// stdbuf: unbuffered output, so that a hang is seen where it happens.
