@@ -9,6 +9,10 @@
 // decoded only as far as needed to skip it.
 // Code outside methods runs as the table loads, as in ACPICA; the resulting
 // namespace of QEMU's and Firecracker's tables is the one ACPICA builds.
+// Load (Object, DDBHandle), at module level or in a method, loads a table
+// that AML finds at run time (a Buffer, a field, or a SystemMemory region
+// read through the MemoryReader) as ACPICA does; LoadTable, which names a
+// table of the XSDT, is unsupported.
 // Evaluate runs a Name or Method the way an operating system's interpreter
 // would, with ACPI's name-search rules, for the operators such devices use:
 // integer, string, buffer and package data, locals and arguments, Store,
@@ -20,9 +24,9 @@
 // devices with a given _HID or _CID and their status (the VM generation ID
 // and VMClock sources), and the methods whose Notify reaches a device (the
 // GPE and GED handlers whose interrupt counters the daemon watches). The
-// package knows no device of its own, no file and no table layout: acpi
-// hands it the definition blocks, and memory is read only through the
-// caller's MemoryReader.
+// package knows no device of its own, no file and no table layout beyond
+// the header of a table that AML loads: acpi hands it the definition
+// blocks, and memory is read only through the caller's MemoryReader.
 //
 // The input is outside data. Every read is bounds-checked, every loop and
 // recursion is counted against Options.MaxSteps and Options.MaxDepth, and

@@ -2,6 +2,8 @@ package aml_test
 
 import (
 	"errors"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/vmgenid/vmgenid/acpi/aml"
@@ -74,5 +76,44 @@ func TestSuperNameNotFound(t *testing.T) {
 		if v, err := ns.Evaluate(ns.Lookup(m)); !errors.Is(err, aml.ErrNotFound) {
 			t.Errorf("%s = %s, %v; want ErrNotFound", m, aml.ObjectString(v), err)
 		}
+	}
+}
+
+// TestLoadOp: Load declares the objects of a table found at run time, from
+// a Buffer at module level and in a method, and from a SystemMemory region
+// (load-op.asl; acpiexec's values, with the region read from memory).
+func TestLoadOp(t *testing.T) {
+	ssdt, err := os.ReadFile("testdata/asl/rgnat-ssdt.aml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := loadAML(t, aml.Options{Memory: &fakeMemory{ranges: map[uint64][]byte{0x7FFE0000: ssdt}}}, "load-op")
+	if len(ns.Warnings()) != 0 {
+		t.Errorf("warnings: %v", ns.Warnings())
+	}
+	for path, want := range map[string]aml.Object{
+		`\LDED`: aml.Integer(0x1234), `\_SB.LDDV._ADR`: aml.Integer(5), `\L001`: aml.Integer(15),
+		`\LDM2`: aml.Integer(0x77), `\LDM4`: aml.Integer(15),
+	} {
+		if got, err := ns.Evaluate(ns.Lookup(path)); err != nil || got != want {
+			t.Errorf("%s = %s, %v; want %s", path, aml.ObjectString(got), err, aml.ObjectString(want))
+		}
+	}
+	if n := ns.Lookup(`\_SB.SMIP`); n == nil || n.Table() != `SSDT loaded from \TREG` {
+		t.Errorf("the region's table: SMIP %v", n)
+	}
+	if got := ns.ACPICAType(ns.Lookup(`\HNDL`)); got != "Reference" {
+		t.Errorf("HNDL is a %s, want a Reference (a DDBHandle)", got)
+	}
+	for _, path := range []string{`\HNDL`, `\LDM3`, `\LDM5`} {
+		if v, err := ns.Evaluate(ns.Lookup(path)); err == nil {
+			t.Errorf("%s = %s, want an error", path, aml.ObjectString(v))
+		}
+	}
+	// Without memory the region's table cannot be read: an error that
+	// says so, not a table of zeros.
+	ns = loadAML(t, aml.Options{}, "load-op")
+	if _, err := ns.Evaluate(ns.Lookup(`\LDM4`)); err == nil || !strings.Contains(err.Error(), "no memory reader") {
+		t.Errorf("LDM4 without memory: %v", err)
 	}
 }

@@ -206,6 +206,8 @@ func (in *interp) eval1(t *term, f *frame) (Object, error) {
 			}
 		}
 		return Integer(0), nil
+	case opLoad:
+		return in.loadOp(t, f)
 	case opFatal:
 		// ACPICA reports Fatal to the OS and carries on; so does this.
 		if _, err := in.eval(t.args[0], f); err != nil {

@@ -227,6 +227,9 @@ func (in *interp) toCaller(o Object, depth int) (Object, error) {
 		}
 		return in.toCaller(d, depth+1)
 	}
+	if _, ok := o.(ddbHandle); ok {
+		return nil, errors.New("a DDBHandle (what Load stores) is not a value to return")
+	}
 	return nil, fmt.Errorf("%w: value of type %T", errInternal, o)
 }
 

@@ -340,6 +340,10 @@ type Namespace struct {
 	// loadTerms is the term arena every interpreter shares while Load
 	// runs: they nest strictly, so one arena serves all the blocks.
 	loadTerms *termArena
+	// loaded holds the tables Load loaded, to refuse a second load.
+	loaded map[string]struct{}
+	// loading counts tables being loaded by Load, nested.
+	loading int
 	// osi is Options.OSI as a set: what \_OSI answers true to.
 	osi map[string]struct{}
 	// shadow holds what AML wrote to regions under Options.ZeroRegions.

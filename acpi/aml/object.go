@@ -207,6 +207,8 @@ func typeName(o Object) string {
 		return "Reference"
 	case unevaluated:
 		return string(o.(unevaluated))
+	case ddbHandle:
+		return "Reference"
 	}
 	return fmt.Sprintf("%T", o)
 }

@@ -158,6 +158,8 @@ func objectTypeOfValue(o Object) int {
 		return 3
 	case *Package:
 		return 4
+	case ddbHandle:
+		return 15
 	}
 	return 0
 }
