@@ -31,7 +31,7 @@ type Package struct {
 // RefOf. (A package element naming nothing is nil, as in ACPICA.)
 type Reference struct {
 	Path string // the name as written in the AML
-	Node *Node  // the object referred to; nil if the name did not resolve
+	Node *Node  // the object referred to
 }
 
 // unevaluated is the value of a Name whose Buffer or Package initializer
