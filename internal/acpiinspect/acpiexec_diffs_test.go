@@ -99,6 +99,12 @@ var knownDifferences = []rule{
 		},
 	},
 	{
+		reason: "acpiexec simulates SMBus and GenericSerialBus devices: every read returns status 0, a length byte and the test data 0xA0, 0xA1, … (aeregion.c: \"ASLTS depends on these fill values\"); here such regions read as zeros (ZeroRegions), so what firmware computes from them differs (a battery read over I2C; listed in serialBusData)",
+		match: func(d difference, _ []error) bool {
+			return serialBusData[d.machine.name+" "+d.kind+" "+d.path]
+		},
+	},
+	{
 		reason: "open: listed one by one in openDifferences, each with what is known of its cause; to be fixed, not kept",
 		match: func(d difference, _ []error) bool {
 			return openDifferences[d.machine.name+" "+d.kind+" "+d.path] != ""
@@ -154,16 +160,24 @@ var openDifferences = map[string]string{
 	"lhw-7153EA28EBD6 value \\_SB_.PC00.RP09.PSTA":                "interpreter or state: value differs, cause not yet found",
 	"lhw-7153EA28EBD6 value \\_SB_.PC00.RP09.PXP_._STA":           "interpreter or state: value differs, cause not yet found",
 	"lhw-77DD53F16CF4 value \\CRHW.VDAT":                          "interpreter or state: value differs, cause not yet found",
-	"lhw-7AF027A015B2 value \\_SB_.I2C1.BATC.INTC":                "interpreter or state: value differs, cause not yet found",
-	"lhw-7AF027A015B2 value \\_SB_.I2C1.BATC.INTF":                "interpreter or state: value differs, cause not yet found",
-	"lhw-7AF027A015B2 value \\_SB_.I2C1.BATC.NPWR":                "interpreter or state: value differs, cause not yet found",
-	"lhw-7AF027A015B2 value \\_SB_.I2C1.BATC.PMAX":                "interpreter or state: value differs, cause not yet found",
-	"lhw-7AF027A015B2 value \\_SB_.I2C1.BATC.PSOC":                "interpreter or state: value differs, cause not yet found",
-	"lhw-7AF027A015B2 value \\_SB_.I2C1.BATC.PSRC":                "interpreter or state: value differs, cause not yet found",
-	"lhw-7AF027A015B2 value \\_SB_.I2C1.BATC._BIX":                "interpreter or state: value differs, cause not yet found",
-	"lhw-7AF027A015B2 value \\_SB_.I2C1.BATC._BST":                "interpreter or state: value differs, cause not yet found",
-	"lhw-7AF027A015B2 value \\_SB_.TPWR.PMAX":                     "interpreter or state: value differs, cause not yet found",
-	"lhw-7AF027A015B2 value \\_SB_.TPWR.PSOC":                     "interpreter or state: value differs, cause not yet found",
-	"lhw-7AF027A015B2 value \\_SB_.TPWR.PSRC":                     "interpreter or state: value differs, cause not yet found",
-	"lhw-7AF027A015B2 value \\_SB_.TPWR._BST":                     "interpreter or state: value differs, cause not yet found",
+}
+
+// serialBusData are the differences that come from acpiexec's simulated
+// SMBus/GenericSerialBus data (see knownDifferences), keyed as
+// openDifferences is: lhw-7AF027A015B2's battery reads its fuel gauge over
+// I2C (\_SB_.I2C1, GenericSerialBus fields BQ08, FG00, SOCR, …), and TPWR
+// returns what BATC read.
+var serialBusData = map[string]bool{
+	"lhw-7AF027A015B2 value \\_SB_.I2C1.BATC.INTC": true,
+	"lhw-7AF027A015B2 value \\_SB_.I2C1.BATC.INTF": true,
+	"lhw-7AF027A015B2 value \\_SB_.I2C1.BATC.NPWR": true,
+	"lhw-7AF027A015B2 value \\_SB_.I2C1.BATC.PMAX": true,
+	"lhw-7AF027A015B2 value \\_SB_.I2C1.BATC.PSOC": true,
+	"lhw-7AF027A015B2 value \\_SB_.I2C1.BATC.PSRC": true,
+	"lhw-7AF027A015B2 value \\_SB_.I2C1.BATC._BIX": true,
+	"lhw-7AF027A015B2 value \\_SB_.I2C1.BATC._BST": true,
+	"lhw-7AF027A015B2 value \\_SB_.TPWR.PMAX":      true,
+	"lhw-7AF027A015B2 value \\_SB_.TPWR.PSOC":      true,
+	"lhw-7AF027A015B2 value \\_SB_.TPWR.PSRC":      true,
+	"lhw-7AF027A015B2 value \\_SB_.TPWR._BST":      true,
 }
