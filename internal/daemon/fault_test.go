@@ -61,7 +61,7 @@ func TestFaultKills(t *testing.T) {
 	}
 	f := newFixture(t, genID(1))
 	tables, _ := filepath.Abs(tablesDir)
-	var gen atomic.Uint32 // the generation written to the fake memory
+	var gen atomic.Uint32 // the generation written (or being written) to the fake memory
 	gen.Store(1)
 
 	// The reader.
@@ -147,10 +147,13 @@ func TestFaultKills(t *testing.T) {
 		defer m.Close()
 		return m.Epoch() == uint64(gen.Load())
 	}
+	// change counts the generation before writing it: the daemon polls
+	// every millisecond and may publish it before writeID returns, and
+	// the reader must never find an epoch above gen.
 	change := func() {
 		n := uint16(gen.Load() + 1)
-		f.writeID(t, genID(n))
 		gen.Store(uint32(n))
+		f.writeID(t, genID(n))
 	}
 	// waitReady waits for the helper's READY: its start has published,
 	// so every change made before it started must show.
