@@ -104,6 +104,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -252,6 +253,9 @@ type Daemon struct {
 	// saver writes the fork count the published record accounts for
 	// (continuity.go).
 	saver *forksSaver
+	// ownMixer is the mixer New made (it keeps /dev/urandom open),
+	// closed with the daemon; nil when the caller gave one.
+	ownMixer io.Closer
 
 	mu         sync.Mutex // guards the fields below (Status reads them)
 	rec        state.Record
@@ -277,10 +281,12 @@ func New(cfg Config) (_ *Daemon, err error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	var ownMixer io.Closer
 	if cfg.Mixer == nil {
 		cfg.Mixer = OSMixer()
+		ownMixer, _ = cfg.Mixer.(io.Closer)
 	}
-	d := &Daemon{cfg: cfg, signals: make(chan detect.Signal, 64), kernel: -1}
+	d := &Daemon{cfg: cfg, signals: make(chan detect.Signal, 64), kernel: -1, ownMixer: ownMixer}
 	defer func() {
 		if err != nil {
 			d.closeAll()
@@ -777,6 +783,9 @@ func (d *Daemon) closeAll() error {
 		if c, ok := det.(interface{ Close() error }); ok {
 			c.Close()
 		}
+	}
+	if d.ownMixer != nil {
+		d.ownMixer.Close()
 	}
 	return errors.Join(errs...)
 }
