@@ -106,8 +106,10 @@ const (
 	MaxPackageElements = 1 << 16
 	// maxAllocation bounds the bytes one Evaluate may allocate in total.
 	maxAllocation = 64 << 20
-	// maxFieldBytes bounds one field read from memory.
-	maxFieldBytes = 4096
+	// maxFieldBytes bounds one field read from memory: firmware has
+	// buffer fields of a page and more (4192 bytes), and physmem reads at
+	// most 64 KiB at once.
+	maxFieldBytes = 1 << 16
 )
 
 func (o Options) steps() int {

@@ -117,3 +117,18 @@ func TestLoadOp(t *testing.T) {
 		t.Errorf("LDM4 without memory: %v", err)
 	}
 }
+
+// TestWideField: a 4192-byte field reads as a Buffer, as in ACPICA; one of
+// 64 KiB and a byte is refused (field-wide.asl).
+func TestWideField(t *testing.T) {
+	mem := &fakeMemory{ranges: map[uint64][]byte{0x100000: make([]byte, 0x11000)}}
+	mem.ranges[0x100000][4191] = 0xA5
+	ns := loadAML(t, aml.Options{Memory: mem}, "field-wide")
+	v, err := ns.Evaluate(ns.Lookup(`\RWID`))
+	if b, ok := v.(aml.Buffer); err != nil || !ok || len(b) != 4192 || b[4191] != 0xA5 {
+		t.Errorf("RWID: %T of %d bytes, %v; want the 4192-byte Buffer", v, len(aml.ObjectString(v)), err)
+	}
+	if _, err := ns.Evaluate(ns.Lookup(`\RHUG`)); !errors.Is(err, aml.ErrTooLarge) {
+		t.Errorf("RHUG: %v, want ErrTooLarge", err)
+	}
+}

@@ -75,12 +75,6 @@ var knownDifferences = []rule{
 		},
 	},
 	{
-		reason: "fields wider than 4096 bytes are refused here (ErrTooLarge); ACPICA reads them",
-		match: func(d difference, _ []error) bool {
-			return d.kind == "we fail" && strings.Contains(d.ours, "object too large: field")
-		},
-	},
-	{
 		reason: "ACPICA's error recovery mis-nests the rest of a table: when a region's address both names an undefined object and fails to evaluate (a field of a region ACPICA dropped), it leaves the enclosing Device's scope open and puts the objects after it inside (lhw-0AE384DFB520's SSDT3: NHDA, NTPC, NXHC, NPLD under \\_SB.PCI0.GPP0.PEGP, and acpiexec cannot find them where they are). The AML says otherwise: the Device's PkgLength ends before them and iasl -d prints them beside it; load-misnest.asl reproduces it in 30 lines",
 		match: func(d difference, _ []error) bool {
 			m, ok := misnested[d.machine.name]
