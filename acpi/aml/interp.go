@@ -287,7 +287,7 @@ func (in *interp) call(m *Node, args []Object) (Object, error) {
 			}
 		}
 	}()
-	if _, err := in.runBody(m.blk, int(mi.start), int(mi.end), f); err != nil {
+	if _, err := in.runBody(m.blk, mi.start, mi.end, f); err != nil {
 		return nil, err
 	}
 	return f.ret, nil

@@ -376,7 +376,7 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		if n == nil {
 			return err
 		}
-		n.value = &methodInfo{start: int32(t.bodyStart), end: int32(t.bodyEnd), args: int(t.val & 7), flags: byte(t.val)}
+		n.value = &packedMethod{start: int32(t.bodyStart), end: int32(t.bodyEnd), flags: byte(t.val)}
 	case opExternal:
 		// Only a hint for disassemblers: ACPICA creates no object.
 	case opAlias:

@@ -65,7 +65,7 @@ type Node struct {
 	kind   Kind
 	temp   bool // created by a running method; removed when it returns
 	// value is a Name's value (nil until set); for a Method, Region,
-	// Field, BufferField or Alias, its *methodInfo, *regionInfo,
+	// Field, BufferField or Alias, its *packedMethod, *regionInfo,
 	// *packedField, *bufferField or *aliasInfo, read through the accessors
 	// of those names.
 	value Object
@@ -79,19 +79,45 @@ type subtree struct {
 	byName []int32
 }
 
-func (n *Node) method() *methodInfo  { mi, _ := n.value.(*methodInfo); return mi }
 func (n *Node) region() *regionInfo  { ri, _ := n.value.(*regionInfo); return ri }
 func (n *Node) bfield() *bufferField { bf, _ := n.value.(*bufferField); return bf }
 func (n *Node) alias() *aliasInfo    { ai, _ := n.value.(*aliasInfo); return ai }
 
-// methodInfo is a Method's definition, in 32 bytes (a namespace has
-// hundreds): its body is in the AML of the node's blk.
+// methodInfo is a Method as the interpreter reads it (Node.method).
 type methodInfo struct {
 	// builtin, if set, implements the method in Go (\_OSI).
 	builtin    func(in *interp, args []Object) (Object, error)
-	start, end int32 // body bounds in the node's blk.aml, as Node.offset
+	start, end int // body bounds in the node's blk.aml
 	args       int
 	flags      byte
+}
+
+// packedMethod is what a Method's node holds: its methodInfo in 12 bytes
+// without pointers, which the allocator keeps in 16 (a namespace has
+// hundreds of methods). The body bounds fit 32 bits, as a node's offset
+// does, and its table is the node's own (blk).
+type packedMethod struct {
+	start, end int32
+	flags      byte // MethodFlags: the argument count in bits 0-2
+	builtin    byte // index in builtins; 0 for a method in AML
+}
+
+// builtins are the methods implemented in Go, by packedMethod.builtin.
+var builtins = [...]func(in *interp, args []Object) (Object, error){builtinNone: nil, builtinOSIIndex: builtinOSI}
+
+const (
+	builtinNone = iota
+	builtinOSIIndex
+)
+
+// method returns a Method's definition; the zero methodInfo for other
+// kinds.
+func (n *Node) method() methodInfo {
+	pm, ok := n.value.(*packedMethod)
+	if !ok {
+		return methodInfo{}
+	}
+	return methodInfo{builtin: builtins[pm.builtin], start: int(pm.start), end: int(pm.end), args: int(pm.flags & 7), flags: pm.flags}
 }
 
 type regionInfo struct {
@@ -385,7 +411,7 @@ func newNamespace(opts Options) *Namespace {
 	ns.root.addChild(&Node{name: "_REV", kind: KindName, value: Integer(2)})
 	ns.root.addChild(&Node{name: "_OS_", kind: KindName, value: String("Microsoft Windows NT")})
 	ns.root.addChild(&Node{name: "_GL_", kind: KindMutex})
-	ns.root.addChild(&Node{name: "_OSI", kind: KindMethod, value: &methodInfo{args: 1, builtin: builtinOSI}})
+	ns.root.addChild(&Node{name: "_OSI", kind: KindMethod, value: &packedMethod{flags: 1, builtin: builtinOSIIndex}})
 	ns.nodes = len(ns.root.Children())
 	return ns
 }

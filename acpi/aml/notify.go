@@ -86,8 +86,8 @@ func (w *notifyWalk) notifies(m *Node, depth int) (found bool, err error) {
 	in.steps, in.alloc = 0, 0
 	defer func() { in.terms.release(mark); in.steps, in.alloc = steps, alloc }()
 	mi := m.method()
-	p := newParser(in, m.blk, int(mi.start), int(mi.end), m)
-	body, err := p.termList(int(mi.end))
+	p := newParser(in, m.blk, mi.start, mi.end, m)
+	body, err := p.termList(mi.end)
 	if err != nil {
 		return false, err
 	}
