@@ -475,10 +475,7 @@ func TestHyperVUEFIShape(t *testing.T) {
 func TestEvalACPICA(t *testing.T) {
 	mem := &fakeMemory{ranges: map[uint64][]byte{0xF0000: dwords(0xBFFFF028, 0x1234)}}
 	ns := loadAML(t, aml.Options{Memory: mem}, "eval-acpica")
-	tests := []struct {
-		method string
-		want   aml.Object
-	}{
+	tests := []methodWant{
 		// An OperationRegion in a method takes its address from the frame
 		// it is declared in, when it is declared.
 		{"A401", aml.Integer(0xBFFFF028)},
@@ -526,16 +523,7 @@ func TestEvalACPICA(t *testing.T) {
 		{"A941", aml.Integer(1)},
 		{"A942", pkg(aml.Integer(1), aml.Integer(0xBFFFF028))},
 	}
-	for _, tt := range tests {
-		got, err := ns.Evaluate(ns.Lookup(`\` + tt.method))
-		if err != nil {
-			t.Errorf("%s: %v", tt.method, err)
-			continue
-		}
-		if !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("%s = %s, want %s", tt.method, aml.ObjectString(got), aml.ObjectString(tt.want))
-		}
-	}
+	checkMethods(t, ns, tests)
 }
 
 // TestZeroRegions: with Options.ZeroRegions a region that cannot be read

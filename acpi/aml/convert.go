@@ -213,7 +213,9 @@ func (in *interp) convertOp(t *term, f *frame) (Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	return r, in.store(r, t.args[1], f)
+	// The target takes the result as it is, as CopyObject's does: a Name
+	// of another type changes type (ACPICA, acpiexec).
+	return r, in.copyTo(r, t.args[1], f)
 }
 
 // toStringOp runs ToString (Source, Length, Result): buffer bytes up to
@@ -237,7 +239,7 @@ func (in *interp) toStringOp(t *term, f *frame) (Object, error) {
 	if limit < uint64(len(b)) {
 		b = b[:limit]
 	}
-	return String(b), in.store(String(b), t.args[2], f)
+	return String(b), in.copyTo(String(b), t.args[2], f) // as convertOp
 }
 
 // mid runs Mid (Source, Index, Length, Result).

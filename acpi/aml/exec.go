@@ -307,7 +307,11 @@ func (in *interp) newPackage(t *term, f *frame) (Object, error) {
 				// method-local object named there is gone once the
 				// method returns. One that cannot be read stays a
 				// name, as ACPICA keeps the reference.
-				if v, err := in.resolvePkgRef(r); err == nil {
+				if n := followAlias(in.ns, in.ns.resolve(r.scope, r.path)); n != nil && n.kind == KindName {
+					// A Name: the element shares its object, so it
+					// follows later stores to the Name (acpiexec).
+					pkg.Elements[i] = &nameElem{node: n}
+				} else if v, err := in.resolvePkgRef(r); err == nil {
 					pkg.Elements[i] = v
 				}
 			}

@@ -220,7 +220,7 @@ func (in *interp) toCaller(o Object, depth int) (Object, error) {
 			return nil, err
 		}
 		return in.toCaller(r, depth+1)
-	case *elemRef, *byteRef, *localRef:
+	case *elemRef, *byteRef, *localRef, *nameElem:
 		d, err := in.deref(v)
 		if err != nil {
 			return nil, err

@@ -49,6 +49,11 @@ type pkgRef struct {
 	off   int
 }
 
+// nameElem is a name written as an element of a package a method built,
+// naming a Name: it was resolved then, in the method's scope, and reads
+// the Name's current value, as ACPICA's element shares the Name's object.
+type nameElem struct{ node *Node }
+
 // elemRef is what Index returns for a package: a reference to one element.
 type elemRef struct {
 	pkg *Package
@@ -203,7 +208,7 @@ func typeName(o Object) string {
 		return "Buffer"
 	case *Package:
 		return "Package"
-	case *Reference, *elemRef, *byteRef, *localRef, *pkgRef:
+	case *Reference, *elemRef, *byteRef, *localRef, *pkgRef, *nameElem:
 		return "Reference"
 	case unevaluated:
 		return string(o.(unevaluated))

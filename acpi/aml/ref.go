@@ -130,6 +130,12 @@ func (in *interp) deref(o Object) (Object, error) {
 				return nil, err
 			}
 			o = v
+		case *nameElem:
+			v, err := in.readNode(r.node)
+			if err != nil {
+				return nil, err
+			}
+			o = v
 		default:
 			return o, nil
 		}
@@ -141,7 +147,7 @@ func (in *interp) deref(o Object) (Object, error) {
 // a package slot (method arguments and stored values take the element).
 func (in *interp) derefArg(o Object) (Object, error) {
 	switch o.(type) {
-	case *pkgRef:
+	case *pkgRef, *nameElem:
 		return in.deref(o)
 	}
 	return o, nil
@@ -282,7 +288,7 @@ func (in *interp) derefOf(t *term, f *frame) (Object, error) {
 			return nil, fmt.Errorf("%w: DerefOf unresolved reference %s", ErrNotFound, r.Path)
 		}
 		return in.readNode(r.Node)
-	case *elemRef, *byteRef, *localRef, *pkgRef:
+	case *elemRef, *byteRef, *localRef, *pkgRef, *nameElem:
 		return in.deref(r)
 	}
 	return nil, fmt.Errorf("DerefOf a %s, not a reference", typeName(v))

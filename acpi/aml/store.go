@@ -38,19 +38,41 @@ func (in *interp) replaceName(v Object, n *Node) error {
 // elsewhere): writing through the Local must not change the Name the
 // value came from.
 func (in *interp) store(v Object, target *term, f *frame) error {
+	return in.storeTo(v, target, f, true)
+}
+
+// storeTo is store; shared false says v was just created by the source
+// (Package () {…}, an operator's result): a Local or Arg then takes it as
+// it is, as ACPICA does for an object whose reference count is one, so
+// that its elements naming Names go on sharing their objects.
+func (in *interp) storeTo(v Object, target *term, f *frame, shared bool) error {
 	switch target.op {
 	case opNullTarget, opDebug:
 		return nil
 	case opLocal, opArg:
-		c, err := in.copyObject(v, 0)
-		if err != nil {
-			return err
+		c := v
+		if shared {
+			var err error
+			if c, err = in.copyObject(v, 0); err != nil {
+				return err
+			}
 		}
 		slot := &f.locals[target.val]
 		if target.op == opArg {
 			slot = &f.args[target.val]
-			if r, ok := (*slot).(*localRef); ok {
+			// An Arg holding RefOf (Local or Name) stores through it,
+			// without conversion (AcpiDsStoreObjectToLocal); any other
+			// Arg is overwritten.
+			switch r := (*slot).(type) {
+			case *localRef:
 				slot = r.slot
+			case *Reference:
+				if r.Node != nil && isRefOfTarget(r.Node) {
+					if r.Node.kind == KindName {
+						return in.replaceName(c, r.Node)
+					}
+					return in.storeNode(c, r.Node)
+				}
 			}
 		}
 		*slot = c
@@ -174,10 +196,31 @@ func (in *interp) storeNode(v Object, n *Node) error {
 	return fmt.Errorf("cannot store to %s, a %s", n.Path(), n.kind)
 }
 
+// isRefOfTarget reports whether a Reference to n can only come from
+// RefOf: reading a Name or a field gives its value, while a Device, Method
+// and the like are passed as a Reference to themselves, which a store to
+// the Arg holding it overwrites.
+func isRefOfTarget(n *Node) bool {
+	switch n.kind {
+	case KindName, KindField, KindBufferField:
+		return true
+	}
+	return false
+}
+
 // copyObject copies packages and buffers so a stored value does not alias
 // its source. Each element copied is a step, so shared or cyclic packages
 // cannot make the copy explode.
 func (in *interp) copyObject(o Object, depth int) (Object, error) {
+	if e, ok := o.(*nameElem); ok {
+		// A copied element keeps the Name's value of now, as ACPICA's
+		// copy of the shared object does.
+		v, err := in.readNode(e.node)
+		if err != nil {
+			return nil, err
+		}
+		o = v
+	}
 	switch v := o.(type) {
 	case Buffer:
 		if err := in.work(len(v)); err != nil {
@@ -216,5 +259,16 @@ func (in *interp) storeOp(t *term, f *frame) (Object, error) {
 	if t.op == opCopyObject {
 		return v, in.copyTo(v, t.args[1], f)
 	}
-	return v, in.store(v, t.args[1], f)
+	return v, in.storeTo(v, t.args[1], f, sharesObject(t.args[0]))
+}
+
+// sharesObject reports whether the value of term t may be an object held
+// elsewhere too (a named object, a Local or Arg, a package element, what a
+// method returned), rather than one t just created.
+func sharesObject(t *term) bool {
+	switch t.op {
+	case opNameRef, opCall, opLocal, opArg, opIndex, opDerefOf, opStore, opCopyObject:
+		return true
+	}
+	return false
 }

@@ -153,7 +153,6 @@ var openDifferences = map[string]string{
 	"lhw-7153EA28EBD6 value \\_SB_.PC00.RP08.PXP_._STA":           "interpreter or state: value differs, cause not yet found",
 	"lhw-7153EA28EBD6 value \\_SB_.PC00.RP09.PSTA":                "interpreter or state: value differs, cause not yet found",
 	"lhw-7153EA28EBD6 value \\_SB_.PC00.RP09.PXP_._STA":           "interpreter or state: value differs, cause not yet found",
-	"lhw-77DD53F16CF4 value \\CRHW.VDAT":                          "interpreter or state: value differs, cause not yet found",
 }
 
 // serialBusData are the differences that come from acpiexec's simulated
