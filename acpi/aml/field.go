@@ -160,13 +160,16 @@ func (in *interp) overlayShadow(space byte, addr uint64, buf []byte) {
 // readShadow reads a field of a region that cannot be read: zeros, with
 // what AML wrote there over them, as acpiexec's simulated regions do.
 func (in *interp) readShadow(n *Node) (Object, error) {
-	if n.field().kind == opIndexField {
+	switch n.field().kind {
+	case opIndexField:
 		if v, err := in.readIndexField(n); err == nil {
 			return v, nil
 		}
-	}
-	if n.field().kind != opField {
 		return in.zeroField(n)
+	case opBankField:
+		if err := in.selectBank(n); err != nil {
+			return nil, err
+		}
 	}
 	sp, err := in.locateField(n)
 	if err != nil {
@@ -189,8 +192,13 @@ func (in *interp) writeField(n *Node, v Object) error {
 	if in.ns.opts.ZeroRegions && fi.kind == opIndexField {
 		return in.writeIndexField(n, v)
 	}
-	if !in.ns.opts.ZeroRegions || fi.kind != opField {
+	if !in.ns.opts.ZeroRegions || fi.kind == opIndexField {
 		return fmt.Errorf("%w: writing field %s (this evaluator never writes to operation regions)", ErrUnsupported, n.Path())
+	}
+	if fi.kind == opBankField {
+		if err := in.selectBank(n); err != nil {
+			return err
+		}
 	}
 	sp, err := in.locateField(n)
 	if err != nil {
@@ -406,6 +414,32 @@ func (in *interp) insertBits(dst []byte, off, width uint64, v Object) error {
 		dst[d/8] = dst[d/8]&^(1<<(d%8)) | bit<<(d%8)
 	}
 	return nil
+}
+
+// selectBank writes the bank value of BankField unit n to its bank
+// register, as ACPICA does before each access (only under
+// Options.ZeroRegions, where the register is a shadow too). The value is
+// evaluated once, in the scope the BankField was declared in.
+func (in *interp) selectBank(n *Node) error {
+	// Registers may name each other in a circle (a BankField's bank
+	// register an IndexField whose index is that BankField).
+	if err := in.enter(); err != nil {
+		return err
+	}
+	defer in.leave()
+	fl := n.field().fieldList
+	if !fl.bankSet {
+		v, err := in.evalInt(fl.bankTerm, &frame{scope: fl.scope})
+		if err != nil {
+			return fmt.Errorf("bank value of %s: %w", n.Path(), err)
+		}
+		fl.bank, fl.bankSet = v, true
+	}
+	reg := followAlias(in.ns, in.ns.resolve(fl.scope, fl.data))
+	if reg == nil || reg.kind != KindField || reg.field().kind == opBankField {
+		return fmt.Errorf("BankField %s: bank register %s is not a field of a region or an IndexField", n.Path(), fl.data)
+	}
+	return in.storeNode(Integer(fl.bank), reg)
 }
 
 // indexRegisters resolves the index and data fields of IndexField unit n.

@@ -433,8 +433,20 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		}
 	case opField, opIndexField, opBankField:
 		list := &fieldList{kind: t.op, blk: t.blk, scope: scope, region: t.name}
-		if t.op == opIndexField {
+		switch t.op {
+		case opIndexField:
 			list.data = t.name2
+		case opBankField:
+			list.data, list.bankTerm = t.name2, clone(t.args[0])
+			if temp {
+				// Declared in a method: the bank value (often an Arg)
+				// is evaluated now, in the method's frame, as ACPICA does.
+				v, err := in.evalInt(t.args[0], f)
+				if err != nil {
+					return in.errAt(t, fmt.Errorf("bank value of BankField: %w", err))
+				}
+				list.bank, list.bankSet = v, true
+			}
 		}
 		for _, u := range t.fields {
 			n, err := ns.create(scope, namePath{segs: []string{string(u.name[:])}}, KindField, t.blk, int(u.off), temp)

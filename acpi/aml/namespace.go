@@ -169,7 +169,11 @@ type fieldList struct {
 	blk    *blockInfo
 	scope  *Node
 	region namePath
-	data   namePath // IndexField: the data register (region is the index)
+	data   namePath // IndexField: the data register (region is the index); BankField: the bank register
+	// BankField: the bank's value (a TermArg), evaluated on first access.
+	bankTerm *term
+	bank     uint64
+	bankSet  bool
 }
 
 type bufferField struct {

@@ -142,7 +142,6 @@ func allowedBy(d difference, warnings []error) *rule {
 var openDifferences = map[string]string{
 	"lhw-077F35AD6398 value \\_SB_.PCI0.GFX0.UPDN":                "interpreter or state: value differs, cause not yet found",
 	"lhw-0AE384DFB520 value \\_SB_.PCI0.GP17.XHC0.RHUB.PRT4._PLD": "interpreter or state: value differs, cause not yet found",
-	"lhw-4F5C02C371C7 value \\CPSX":                               "interpreter or state: value differs, cause not yet found",
 	"lhw-524B6B1AD490 value \\_SB_.WMID.WFDA":                     "interpreter or state: value differs, cause not yet found",
 	"lhw-7153EA28EBD6 value \\CPTR":                               "interpreter or state: value differs, cause not yet found",
 	"lhw-7153EA28EBD6 value \\_SB_.GBTR":                          "interpreter or state: value differs, cause not yet found",
