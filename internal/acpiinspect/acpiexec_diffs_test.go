@@ -139,20 +139,7 @@ func allowedBy(d difference, warnings []error) *rule {
 // explained by a rule of knownDifferences, keyed "machine kind path", with
 // what is known of each. Each is a defect to fix; the list only keeps the
 // differential test guarding against new ones meanwhile.
-var openDifferences = map[string]string{
-	"lhw-077F35AD6398 value \\_SB_.PCI0.GFX0.UPDN":                "interpreter or state: value differs, cause not yet found",
-	"lhw-0AE384DFB520 value \\_SB_.PCI0.GP17.XHC0.RHUB.PRT4._PLD": "interpreter or state: value differs, cause not yet found",
-	"lhw-524B6B1AD490 value \\_SB_.WMID.WFDA":                     "interpreter or state: value differs, cause not yet found",
-	"lhw-7153EA28EBD6 value \\CPTR":                               "interpreter or state: value differs, cause not yet found",
-	"lhw-7153EA28EBD6 value \\_SB_.GBTR":                          "interpreter or state: value differs, cause not yet found",
-	"lhw-7153EA28EBD6 value \\_SB_.HIDD.HBSY":                     "interpreter or state: value differs, cause not yet found",
-	"lhw-7153EA28EBD6 value \\_SB_.HIDD.HDEM":                     "interpreter or state: value differs, cause not yet found",
-	"lhw-7153EA28EBD6 value \\_SB_.HIDD.HIDX":                     "interpreter or state: value differs, cause not yet found",
-	"lhw-7153EA28EBD6 value \\_SB_.PC00.RP08.PSTA":                "interpreter or state: value differs, cause not yet found",
-	"lhw-7153EA28EBD6 value \\_SB_.PC00.RP08.PXP_._STA":           "interpreter or state: value differs, cause not yet found",
-	"lhw-7153EA28EBD6 value \\_SB_.PC00.RP09.PSTA":                "interpreter or state: value differs, cause not yet found",
-	"lhw-7153EA28EBD6 value \\_SB_.PC00.RP09.PXP_._STA":           "interpreter or state: value differs, cause not yet found",
-}
+var openDifferences = map[string]string{}
 
 // serialBusData are the differences that come from acpiexec's simulated
 // SMBus/GenericSerialBus data (see knownDifferences), keyed as

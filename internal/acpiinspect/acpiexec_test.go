@@ -540,11 +540,15 @@ func parseACPIExec(out []byte, r *acpiexecRun) {
 	var cur string   // path being evaluated
 	var val []string // its value lines
 	inValue := false
+	// valueDone: what follows the value is acpiexec's own check of a _PLD
+	// buffer ("Converted _PLD buffer does not compare. New:" and a
+	// second dump, then the decoded fields), not part of the value.
+	valueDone := false
 	flush := func() {
 		if cur != "" && inValue {
 			r.results[cur] = normalize(strings.Join(val, "\n"))
 		}
-		cur, val, inValue = "", nil, false
+		cur, val, inValue, valueDone = "", nil, false, false
 	}
 	for sc.Scan() {
 		line := sc.Text()
@@ -583,7 +587,9 @@ func parseACPIExec(out []byte, r *acpiexecRun) {
 			r.results[cur] = normalize(Text(nil))
 		case evalValue.MatchString(line):
 			inValue = true
-		case inValue && valueLine.MatchString(line): // not the decoded _PLD acpiexec adds
+		case strings.HasPrefix(line, "Converted _PLD buffer"):
+			valueDone = true
+		case inValue && !valueDone && valueLine.MatchString(line): // not the decoded _PLD acpiexec adds
 			val = append(val, line)
 		}
 	}
