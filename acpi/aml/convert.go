@@ -203,6 +203,35 @@ func (in *interp) concatOp(t *term, f *frame) (Object, error) {
 	return r, in.store(r, t.args[2], f)
 }
 
+// concatResOp runs ConcatenateResTemplate (Source1, Source2, Result): the
+// descriptors of both templates, without their end tags, then one end tag
+// with checksum 0 ("ignore"), as ACPICA's AcpiExConcatTemplate. An empty
+// Buffer counts as a lone end tag; a template without one is an error.
+func (in *interp) concatResOp(t *term, f *frame) (Object, error) {
+	x, err := in.operands(t, f, 2)
+	if err != nil {
+		return nil, err
+	}
+	var parts [2]Buffer
+	for i, o := range x {
+		b, err := in.toBuffer(o)
+		if err != nil {
+			return nil, err
+		}
+		end, err := resourceEnd(b)
+		if err != nil {
+			return nil, err
+		}
+		parts[i] = b[:end]
+	}
+	if err := in.allocate(len(parts[0])+len(parts[1])+2, MaxBufferSize, "Buffer"); err != nil {
+		return nil, err
+	}
+	r := make(Buffer, 0, len(parts[0])+len(parts[1])+2)
+	r = append(append(append(r, parts[0]...), parts[1]...), 0x79, 0)
+	return r, in.store(r, t.args[2], f)
+}
+
 // convertOp runs ToInteger, ToBuffer, ToHexString and ToDecimalString.
 func (in *interp) convertOp(t *term, f *frame) (Object, error) {
 	v, err := in.eval(t.args[0], f)

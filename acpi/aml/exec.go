@@ -175,6 +175,8 @@ func (in *interp) eval1(t *term, f *frame) (Object, error) {
 		return in.match(t, f)
 	case opConcat:
 		return in.concatOp(t, f)
+	case opConcatRes:
+		return in.concatResOp(t, f)
 	case opToInteger, opToBuffer, opToHexString, opToDecString:
 		return in.convertOp(t, f)
 	case opToString:

@@ -94,6 +94,23 @@ func ParseResources(buf []byte) ([]Resource, error) {
 	return nil, resErr(len(buf), "EndTag", errors.New("resource template has no end tag"))
 }
 
+// resourceEnd is the offset of buf's end tag: 0 for an empty buf (taken
+// as a lone end tag, as ACPICA's AcpiUtGetResourceEndTag does).
+func resourceEnd(buf []byte) (int, error) {
+	if len(buf) == 0 {
+		return 0, nil
+	}
+	rs, err := ParseResources(buf)
+	if err != nil {
+		return 0, err
+	}
+	if len(rs) == 0 {
+		return 0, nil
+	}
+	last := rs[len(rs)-1]
+	return last.Offset + len(last.Raw), nil
+}
+
 func resErr(off int, what string, err error) *Error {
 	if what == "" {
 		what = "ResourceDescriptor"
