@@ -369,9 +369,6 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		}
 		n.value = v
 	case opMethod:
-		if temp {
-			return in.errAt(t, fmt.Errorf("%w: Method declared inside a method", ErrUnsupported))
-		}
 		n, err := mk(t.name, KindMethod)
 		if n == nil {
 			return err
