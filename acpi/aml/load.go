@@ -477,10 +477,28 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		}
 		n.value = bf
 	case opScope, opDevice, opProcessor, opPowerRes, opThermalZone:
-		if temp {
-			return in.errAt(t, fmt.Errorf("%w: %s declared inside a method", ErrUnsupported, opLabel(t.op)))
+		if !temp {
+			return in.declareScope(t, scope)
 		}
-		return in.declareScope(t, scope)
+		// In a method, as in ACPICA: the objects declared in the body
+		// are the method's (removed when it returns), and names in it
+		// resolve from the new scope; Args and Locals stay the method's.
+		var n *Node
+		if t.op == opScope {
+			if n = followAlias(ns, ns.resolve(scope, t.name)); n == nil {
+				return in.errAt(t, fmt.Errorf("%w: Scope (%s)", ErrNotFound, t.name))
+			}
+		} else {
+			var err error
+			if n, err = mk(t.name, scopeKind(t.op)); n == nil {
+				return err
+			}
+		}
+		saved := f.scope
+		f.scope = n
+		_, err := in.runBody(t.blk, t.bodyStart, t.bodyEnd, f)
+		f.scope = saved
+		return err
 	}
 	return nil
 }
