@@ -151,6 +151,13 @@ var (
 	// space (0x80-0xFE), which no general-purpose OS has a handler for
 	// (ACPICA: AE_NOT_EXIST), with or without Options.ZeroRegions.
 	ErrNoHandler = errors.New("no handler for the region's address space")
+	// ErrMutexNotAcquired: a Release of a mutex the evaluation does not
+	// hold (ACPICA: AE_AML_MUTEX_NOT_ACQUIRED, which aborts the method).
+	ErrMutexNotAcquired = errors.New("mutex not acquired")
+	// ErrMutexOrder: an Acquire of a mutex (or a call of a Serialized
+	// method) whose SyncLevel is below the current one, or a Release of a
+	// mutex of another level than the current (ACPICA: AE_AML_MUTEX_ORDER).
+	ErrMutexOrder = errors.New("mutex SyncLevel order violated")
 	// errInternal marks a recovered panic: always a bug in this package.
 	errInternal = errors.New("internal error")
 )

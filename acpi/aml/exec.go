@@ -183,19 +183,30 @@ func (in *interp) eval1(t *term, f *frame) (Object, error) {
 		return in.toStringOp(t, f)
 	case opMid:
 		return in.mid(t, f)
-	case opAcquire, opWait:
-		// Single-threaded: every mutex is free, every wait "times out" at once.
+	case opAcquire:
+		// Single-threaded: no one else holds a mutex, so Acquire never
+		// waits; ownership and SyncLevel are checked (mutex.go).
+		n, err := in.mutexOperand(t.args[0], f)
+		if err != nil {
+			return nil, err
+		}
+		return Integer(0), in.mutexes.acquire(n)
+	case opRelease:
+		n, err := in.mutexOperand(t.args[0], f)
+		if err != nil {
+			return nil, err
+		}
+		return Integer(0), in.mutexes.release(n)
+	case opWait:
+		// Single-threaded: no one can signal, every wait "times out" at once.
 		if err := in.resolvesTo(t.args[0], f); err != nil {
 			return nil, err
 		}
-		if _, err := in.eval(t.args[len(t.args)-1], f); err != nil && t.op == opWait {
+		if _, err := in.eval(t.args[1], f); err != nil {
 			return nil, err
 		}
-		if t.op == opWait {
-			return in.logical(true), nil
-		}
-		return Integer(0), nil
-	case opRelease, opSignal, opReset, opNotify, opSleep, opStall:
+		return in.logical(true), nil
+	case opSignal, opReset, opNotify, opSleep, opStall:
 		// No effect on a read-only evaluator; operands are still checked.
 		for _, a := range t.args {
 			if err := in.resolvesTo(a, f); err != nil {

@@ -21,6 +21,10 @@ type interp struct {
 	maxDepth int
 	alloc    int
 	terms    *termArena // decoded code; see runBody
+	mutexes  mutexState
+	// fromOutside: the next call is the evaluation's own, not one made
+	// by AML (a Serialized method's SyncLevel order is not checked).
+	fromOutside bool
 }
 
 func (ns *Namespace) newInterp() *interp {
@@ -153,6 +157,7 @@ func (ns *Namespace) Evaluate(n *Node, args ...Object) (result Object, err error
 				return nil, fmt.Errorf("aml: evaluating %s: argument %d: %w", n.Path(), i, err)
 			}
 		}
+		in.fromOutside = true
 		v, err = in.call(target, own)
 		if r, ok := v.(*Reference); ok && err == nil && r.Node != nil && r.Node.kind == KindName {
 			// A method returning RefOf (Name) gives the caller the
@@ -263,10 +268,18 @@ func (in *interp) call(m *Node, args []Object) (Object, error) {
 	if len(args) != mi.args {
 		return nil, fmt.Errorf("method %s takes %d arguments, given %d", m.Path(), mi.args, len(args))
 	}
+	top := in.fromOutside
+	in.fromOutside = false
 	if err := in.enter(); err != nil {
 		return nil, fmt.Errorf("calling %s: %w", m.Path(), err)
 	}
 	defer in.leave()
+	if mi.flags&methodSerialized != 0 {
+		if err := in.mutexes.enterSerialized(m, mi.flags>>4, top); err != nil {
+			return nil, err
+		}
+		defer in.mutexes.leaveSerialized(m)
+	}
 	if mi.builtin != nil {
 		for i, a := range args {
 			d, err := in.deref(a)

@@ -387,8 +387,12 @@ func (in *interp) declare(t *term, scope *Node, f *frame) error {
 		if t.op == opEvent {
 			kind = KindEvent
 		}
-		if _, err := mk(t.name, kind); err != nil {
+		n, err := mk(t.name, kind)
+		if n == nil {
 			return err
+		}
+		if kind == KindMutex {
+			n.value = mutexSync(t.imm[0] & 0x0F) // MutexFlags: SyncLevel in bits 0-3
 		}
 	case opOpRegion, opDataRegion:
 		if np, ok := ns.unresolved(scope, t.args...); ok && !temp {
