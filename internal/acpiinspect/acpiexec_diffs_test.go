@@ -57,12 +57,6 @@ var knownDifferences = []rule{
 		},
 	},
 	{
-		reason: "this evaluator is single-threaded and does not model mutex ownership: Acquire always succeeds and Release is never an error; ACPICA faults a Release of a mutex the method does not hold (AE_AML_MUTEX_NOT_ACQUIRED)",
-		match: func(d difference, _ []error) bool {
-			return d.kind == "acpiexec fails" && d.acpica == "error: AE_AML_MUTEX_NOT_ACQUIRED"
-		},
-	},
-	{
 		reason: "a method returning a Scope or Device (\\_SB as _PCL): acpiexec's debugger cannot return that object (AE_TYPE); here it is a Reference",
 		match: func(d difference, _ []error) bool {
 			return d.kind == "acpiexec fails" && d.acpica == "error: AE_TYPE" && strings.HasPrefix(d.ours, "[Object Reference]")
@@ -105,7 +99,7 @@ var knownDifferences = []rule{
 		},
 	},
 	{
-		reason: "acpiexec abandoned an earlier method of the same machine midway (-to 1 loop timeout, in wall time; or a Release of a mutex not held), leaving its state different from ours from then on",
+		reason: "acpiexec abandoned an earlier method of the same machine midway (-to 1 loop timeout, in wall time), leaving its state different from ours from then on",
 		match: func(d difference, _ []error) bool {
 			return d.afterTimeout && (d.kind == "value" || d.kind == "we fail" || d.kind == "acpiexec fails")
 		},
