@@ -337,8 +337,13 @@ func TestWatchSurvivesDaemonRestart(t *testing.T) {
 	defer cancel()
 	env := &cmdEnv{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}}
 	done := make(chan error, 1)
-	go func() { done <- runWatch(ctx, env, watchOptions{statePath: statePath, socketPath: sock}) }()
+	began := make(chan struct{})
+	o := watchOptions{statePath: statePath, socketPath: sock, began: func(vmgenid.State) { close(began) }}
+	go func() { done <- runWatch(ctx, env, o) }()
 	deadline := time.Now().Add(10 * time.Second)
+	// Watch dials before it reads the state it begins from: a publish
+	// before that read would be its starting state, not a change.
+	waitBegan(t, began, env)
 	for srv.Clients() == 0 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
@@ -402,8 +407,11 @@ func TestWatchPrintsRefusal(t *testing.T) {
 	stderr := &lockedBuffer{}
 	env := &cmdEnv{stdout: &lockedBuffer{}, stderr: stderr}
 	done := make(chan error, 1)
-	go func() { done <- runWatch(ctx, env, watchOptions{statePath: statePath, socketPath: sock}) }()
+	began := make(chan struct{})
+	o := watchOptions{statePath: statePath, socketPath: sock, began: func(vmgenid.State) { close(began) }}
+	go func() { done <- runWatch(ctx, env, o) }()
 	deadline := time.Now().Add(10 * time.Second)
+	waitBegan(t, began, env)
 	for !strings.Contains(stderr.String(), reason) {
 		if time.Now().After(deadline) {
 			t.Fatalf("watch did not print the refusal; stderr %q", stderr)
@@ -422,5 +430,15 @@ func TestWatchPrintsRefusal(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("watch = %v", err)
+	}
+}
+
+// waitBegan waits until runWatch has read the state it begins from.
+func waitBegan(t *testing.T, began <-chan struct{}, env *cmdEnv) {
+	t.Helper()
+	select {
+	case <-began:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("watch did not read its starting state in 10 s; stderr %q", env.stderr)
 	}
 }

@@ -21,6 +21,9 @@ type watchOptions struct {
 	socketPath string
 	exec       string
 	json       bool
+	// began, if set, is called with the state watching began from
+	// (tests: a change must come after it to be one).
+	began func(vmgenid.State)
 }
 
 func init() {
@@ -59,6 +62,9 @@ func runWatch(ctx context.Context, env *cmdEnv, o watchOptions) error {
 		if first {
 			// The state when watching began: not a change.
 			first = false
+			if o.began != nil {
+				o.began(st)
+			}
 			continue
 		}
 		switch {
